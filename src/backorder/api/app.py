@@ -1,0 +1,39 @@
+"""The FastAPI application, built by a factory so nothing connects at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from backorder import __version__
+from backorder.api import errors
+from backorder.api.routers import backorders, customers, orders, products
+from backorder.config import Settings
+from backorder.db.uow import UnitOfWork
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(uow: UnitOfWork | None = None) -> FastAPI:
+    """Build the app on ``uow``, or on one made from the environment's settings."""
+    unit = uow or UnitOfWork(Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if uow is None:
+            unit.dispose()
+
+    app = FastAPI(
+        title="Backorder",
+        version=__version__,
+        description="Keep selling when stock is short; never sell a unit twice.",
+        lifespan=lifespan,
+    )
+    app.state.uow = unit
+    errors.install(app)
+    for router in (products.router, customers.router, orders.router, backorders.router):
+        app.include_router(router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,78 @@
+"""The one table that maps errors to HTTP, and the envelope every error is sent in:
+``{"error": {"code", "message", "details"}}``, FastAPI's own errors included."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from backorder.domain.errors import (
+    BackorderError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    OutOfStockError,
+    UnauthorizedError,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[BackorderError], int] = {
+    InvalidInputError: 422,
+    NotFoundError: 404,
+    OutOfStockError: 409,
+    ConflictError: 409,
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
+}
+
+_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+
+def envelope(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _domain_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, BackorderError)
+    status = next(s for cls, s in STATUS.items() if isinstance(error, cls))
+    return envelope(status, error.code, error.message, error.details)
+
+
+async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"loc": list(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
+        for e in error.errors()
+    ]
+    summary = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['message']}" for p in problems)
+    return envelope(422, "validation_error", f"invalid request: {summary}", {"errors": problems})
+
+
+async def _http_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    code = _HTTP_CODES.get(error.status_code) or HTTPStatus(error.status_code).phrase.lower()
+    return envelope(error.status_code, code.replace(" ", "_"), str(error.detail))
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return envelope(500, "internal_error", "the server failed; nothing was changed, try again")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(BackorderError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,69 @@
+"""Orders: place, read, cancel, ship."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from backorder.api.deps import Uow, require
+from backorder.api.schemas import (
+    MAX_ID,
+    CancellationCreate,
+    OrderCreate,
+    OrderRead,
+    ShipmentCreate,
+    ShipmentRead,
+)
+from backorder.domain.access import Action
+from backorder.domain.allocation import LineRequest
+from backorder.services import orders, shipping
+
+router = APIRouter(tags=["orders"])
+
+OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.post(
+    "/orders",
+    status_code=201,
+    dependencies=[Depends(require(Action.PLACE_ORDER))],
+    responses={409: {"description": "out_of_stock, or an idempotency key reused"}},
+)
+def place_order(body: OrderCreate, uow: Uow, response: Response) -> OrderRead:
+    """A retry with the same idempotency key returns the first order (header
+    ``Idempotent-Replayed: true``) and changes nothing."""
+    new = orders.NewOrder(
+        customer_id=body.customer_id,
+        lines=[LineRequest(line.sku, line.qty) for line in body.lines],
+        ship_policy=body.ship_policy,
+        priority=body.priority,
+        idempotency_key=body.idempotency_key,
+    )
+    placed = orders.place_order(uow, new)
+    if placed.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return OrderRead.model_validate(placed.order)
+
+
+@router.get("/orders/{order_id}", dependencies=[Depends(require(Action.READ_ORDER))])
+def get_order(order_id: OrderId, uow: Uow) -> OrderRead:
+    return OrderRead.model_validate(orders.get_order(uow, order_id))
+
+
+@router.post("/orders/{order_id}/cancel", dependencies=[Depends(require(Action.CANCEL_ORDER))])
+def cancel_order(order_id: OrderId, uow: Uow, body: CancellationCreate | None = None) -> OrderRead:
+    lines = None
+    if body is not None and body.lines is not None:
+        lines = [orders.LineCancellation(c.line_id, c.qty) for c in body.lines]
+    return OrderRead.model_validate(orders.cancel_order(uow, order_id, lines))
+
+
+@router.post(
+    "/orders/{order_id}/shipments",
+    status_code=201,
+    dependencies=[Depends(require(Action.SHIP_ORDER))],
+)
+def ship_order(order_id: OrderId, uow: Uow, body: ShipmentCreate | None = None) -> ShipmentRead:
+    tracking = body.tracking_number if body else None
+    return ShipmentRead.model_validate(shipping.ship_order(uow, order_id, tracking_number=tracking))

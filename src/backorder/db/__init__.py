@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, engines, the unit of work and its repositories."""

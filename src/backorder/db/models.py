@@ -1,0 +1,198 @@
+"""Tables. CHECK constraints back the invariants of DESIGN.md in the database itself.
+
+A product row carries the counters that the hot path changes in SQL
+(``allocated = allocated + :n``): on_hand, allocated, backordered. ``available`` is never
+stored. Every quantity change of an order line happens under its product's row lock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from backorder.db.types import Id, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("allocated >= 0", name="allocated_not_negative"),
+        CheckConstraint("allocated <= on_hand", name="allocated_within_on_hand"),
+        CheckConstraint("backordered >= 0", name="backordered_not_negative"),
+        CheckConstraint(
+            "backorder_policy IN ('allow', 'deny', 'preorder')", name="backorder_policy_known"
+        ),
+        CheckConstraint(
+            "max_backorder_qty IS NULL OR backordered <= max_backorder_qty",
+            name="backordered_within_cap",
+        ),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("lead_time_days IS NULL OR lead_time_days >= 0", name="lead_time_ok"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    backorder_policy: Mapped[str] = mapped_column(String(16))
+    release_date: Mapped[date | None] = mapped_column(Date)
+    max_backorder_qty: Mapped[int | None] = mapped_column(BigInteger)
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    on_hand: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    allocated: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    backordered: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    priority: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("ship_policy IN ('partial', 'complete')", name="ship_policy_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    ship_policy: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int | None] = mapped_column(Integer)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        lazy="raise", order_by="OrderLine.id", back_populates="order"
+    )
+
+
+class OrderLine(Base):
+    """One SKU of an order. ``priority`` and ``placed_at`` are copied from the order (and
+    its customer) so the serving order of a product is one index scan."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("ordered >= 1", name="ordered_positive"),
+        CheckConstraint(
+            "allocated >= 0 AND backordered >= 0 AND shipped >= 0 AND cancelled >= 0",
+            name="quantities_not_negative",
+        ),
+        CheckConstraint(
+            "ordered = allocated + backordered + shipped + cancelled", name="quantities_balance"
+        ),
+        Index(
+            "ix_order_lines_waiting",
+            "product_id",
+            text("priority DESC"),
+            "placed_at",
+            "id",
+            postgresql_where=text("backordered > 0"),
+            sqlite_where=text("backordered > 0"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    ordered: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    backordered: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    shipped: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    cancelled: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    priority: Mapped[int] = mapped_column(Integer)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    estimated_ship_date: Mapped[date | None] = mapped_column(Date)
+
+    order: Mapped[Order] = relationship(lazy="raise", back_populates="lines")
+    product: Mapped[Product] = relationship(lazy="raise")
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    tracking_number: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ShipmentLine(Base):
+    __tablename__ = "shipment_lines"
+    __table_args__ = (CheckConstraint("qty >= 1", name="qty_positive"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    qty: Mapped[int] = mapped_column(Integer)
+
+
+class InventoryMovement(Base):
+    """The append-only ledger: on hand of a product is the sum of its deltas (invariant 4).
+
+    Triggers created by the migration refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "inventory_movements"
+    __table_args__ = (
+        CheckConstraint("delta <> 0", name="delta_not_zero"),
+        CheckConstraint("kind IN ('adjustment', 'shipment', 'receipt')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(500))
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiKey(Base):
+    """Only the SHA-256 of a key is kept: keys are 256-bit random, so a fast hash is safe."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'staff', 'storefront')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,164 @@
+"""Orders, their lines, shipments, and the queue of waiting lines.
+
+Callers change a line's quantities only while holding its product's row lock, so every
+change here is a delta in SQL and reads that follow a lock use ``populate_existing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from backorder.db.models import Order, OrderLine, Product, Shipment, ShipmentLine
+from backorder.domain.model import Allocation, WaitingLine
+
+_lines: Table = OrderLine.__table__  # type: ignore[assignment]
+
+
+def _line_update() -> Any:
+    """One UPDATE of a line by deltas; clears its ETA once nothing of it waits."""
+    return (
+        update(_lines)
+        .where(_lines.c.id == bindparam("line_id"))
+        .values(
+            allocated=_lines.c.allocated + bindparam("d_allocated"),
+            backordered=_lines.c.backordered + bindparam("d_backordered"),
+            shipped=_lines.c.shipped + bindparam("d_shipped"),
+            cancelled=_lines.c.cancelled + bindparam("d_cancelled"),
+            estimated_ship_date=case(
+                (
+                    _lines.c.backordered + bindparam("d_backordered") > 0,
+                    _lines.c.estimated_ship_date,
+                ),
+                else_=None,
+            ),
+        )
+    )
+
+
+class OrderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, order: Order) -> None:
+        self.session.add(order)
+        self.session.flush()
+
+    def get(self, order_id: int) -> Order | None:
+        """The order with its lines and their products, read fresh from the database."""
+        query = (
+            select(Order)
+            .where(Order.id == order_id)
+            .options(selectinload(Order.lines).selectinload(OrderLine.product))
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalar(query)
+
+    def by_idempotency_key(self, key: str) -> Order | None:
+        order_id = self.session.scalar(select(Order.id).where(Order.idempotency_key == key))
+        return None if order_id is None else self.get(order_id)
+
+    def product_ids(self, order_id: int) -> list[int]:
+        query = select(OrderLine.product_id).where(OrderLine.order_id == order_id).distinct()
+        return list(self.session.scalars(query))
+
+    def change_lines(self, changes: Iterable[dict[str, int]]) -> None:
+        """Apply quantity deltas: dicts with line_id and d_allocated, d_backordered,
+        d_shipped, d_cancelled (missing ones are 0). The CHECK on the line refuses any
+        change that would unbalance it."""
+        keys = ("d_allocated", "d_backordered", "d_shipped", "d_cancelled")
+        rows = [
+            {k: change.get(k, 0) for k in keys} | {"line_id": change["line_id"]}
+            for change in changes
+        ]
+        if rows:
+            self.session.flush()
+            self.session.connection().execute(_line_update(), rows)
+
+    def allocate(self, allocations: Iterable[Allocation]) -> None:
+        self.change_lines(
+            {"line_id": a.line_id, "d_allocated": a.qty, "d_backordered": -a.qty}
+            for a in allocations
+        )
+
+    def waiting(self, product_id: int, *, limit: int) -> list[WaitingLine]:
+        """The first ``limit`` waiting lines of a product in serving order (one index scan)."""
+        query = (
+            select(
+                OrderLine.id,
+                OrderLine.order_id,
+                OrderLine.priority,
+                OrderLine.placed_at,
+                OrderLine.backordered,
+            )
+            .where(OrderLine.product_id == product_id, OrderLine.backordered > 0)
+            .order_by(OrderLine.priority.desc(), OrderLine.placed_at, OrderLine.id)
+            .limit(limit)
+        )
+        return [
+            WaitingLine(line_id=i, order_id=o, priority=p, placed_at=t, backordered=b)
+            for i, o, p, t, b in self.session.execute(query).tuples()
+        ]
+
+    def queue(
+        self, *, sku: str | None, customer_id: int | None, offset: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Waiting lines in serving order, each with its position in its product's queue.
+
+        The position is computed over the whole product queue before the customer filter,
+        so a customer sees where each of their lines really stands.
+        """
+        position = func.row_number().over(
+            partition_by=OrderLine.product_id,
+            order_by=(OrderLine.priority.desc(), OrderLine.placed_at, OrderLine.id),
+        )
+        inner = (
+            select(
+                OrderLine.id.label("line_id"),
+                OrderLine.order_id,
+                Product.sku,
+                Order.customer_id,
+                OrderLine.backordered,
+                OrderLine.priority,
+                OrderLine.placed_at.label("created_at"),
+                OrderLine.estimated_ship_date,
+                position.label("position"),
+            )
+            .join(Order, Order.id == OrderLine.order_id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.backordered > 0)
+        )
+        if sku is not None:
+            inner = inner.where(Product.sku == sku)
+        ranked = inner.subquery()
+        query = select(ranked)
+        if customer_id is not None:
+            query = query.where(ranked.c.customer_id == customer_id)
+        query = (
+            query.order_by(ranked.c.priority.desc(), ranked.c.created_at, ranked.c.line_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [dict(row) for row in self.session.execute(query).mappings()]
+
+    def add_shipment(self, shipment: Shipment, lines: Iterable[ShipmentLine]) -> None:
+        self.session.add(shipment)
+        self.session.flush()
+        for line in lines:
+            line.shipment_id = shipment.id
+            self.session.add(line)
+        self.session.flush()
+
+    def shipment_lines(self, shipment_id: int) -> list[tuple[int, str, int]]:
+        """(line_id, sku, qty) of a shipment."""
+        query = (
+            select(ShipmentLine.line_id, Product.sku, ShipmentLine.qty)
+            .join(OrderLine, OrderLine.id == ShipmentLine.line_id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(ShipmentLine.shipment_id == shipment_id)
+            .order_by(ShipmentLine.line_id)
+        )
+        return list(self.session.execute(query).tuples())

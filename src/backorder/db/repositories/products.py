@@ -1,0 +1,92 @@
+"""Products and their stock counters.
+
+Locking lives here and only here: ``lock`` takes the product rows a use case will change,
+always in primary-key order, so two transactions never wait on each other in a cycle.
+Counters change in SQL (``on_hand = on_hand + :delta``), never read-modify-write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from backorder.db.models import Product
+from backorder.domain.model import BackorderPolicy, Stock
+
+
+def to_stock(product: Product) -> Stock:
+    return Stock(
+        product_id=product.id,
+        sku=product.sku,
+        policy=BackorderPolicy(product.backorder_policy),
+        on_hand=product.on_hand,
+        allocated=product.allocated,
+        backordered=product.backordered,
+        release_date=product.release_date,
+        max_backorder_qty=product.max_backorder_qty,
+        lead_time_days=product.lead_time_days,
+    )
+
+
+class ProductRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, product: Product) -> None:
+        self.session.add(product)
+        self.session.flush()
+
+    def by_sku(self, sku: str) -> Product | None:
+        return self.session.scalar(select(Product).where(Product.sku == sku))
+
+    def by_skus(self, skus: Iterable[str]) -> dict[str, Product]:
+        rows = self.session.scalars(select(Product).where(Product.sku.in_(set(skus))))
+        return {p.sku: p for p in rows}
+
+    def page(self, *, offset: int, limit: int) -> list[Product]:
+        query = select(Product).order_by(Product.sku).offset(offset).limit(limit)
+        return list(self.session.scalars(query))
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(Product)) or 0
+
+    def all_ids(self) -> list[int]:
+        return list(self.session.scalars(select(Product.id).order_by(Product.id)))
+
+    def lock(self, product_ids: Iterable[int]) -> dict[int, Product]:
+        """Lock the rows FOR UPDATE in id order and return them fresh from the database.
+
+        On SQLite the clause is omitted: the write transaction already holds the
+        database's single write lock (BEGIN IMMEDIATE).
+        """
+        query = (
+            select(Product)
+            .where(Product.id.in_(set(product_ids)))
+            .order_by(Product.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {p.id: p for p in self.session.scalars(query)}
+
+    def change_counters(
+        self, product_id: int, *, on_hand: int = 0, allocated: int = 0, backordered: int = 0
+    ) -> None:
+        """Add deltas to the counters in one UPDATE; CHECK constraints refuse a breach."""
+        if not (on_hand or allocated or backordered):
+            return
+        self.session.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(
+                on_hand=Product.on_hand + on_hand,
+                allocated=Product.allocated + allocated,
+                backordered=Product.backordered + backordered,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    def refresh(self, product: Product) -> Product:
+        self.session.refresh(product)
+        return product

@@ -1,0 +1,109 @@
+"""The unit of work: one transaction, rolled back unless ``commit()`` is called.
+
+Services open ``uow.write()`` for a use case that changes state and ``uow.read()`` for one
+that only looks. ``retrying`` re-runs a whole use case after a deadlock or serialization
+failure, which PostgreSQL may raise under contention even with ordered locks.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from backorder.config import Settings
+from backorder.db.engine import create_engines
+from backorder.db.repositories import (
+    ApiKeyRepository,
+    CustomerRepository,
+    LedgerRepository,
+    OrderRepository,
+    ProductRepository,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+class Transaction:
+    """One open transaction and the repositories that work inside it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.products = ProductRepository(session)
+        self.customers = CustomerRepository(session)
+        self.orders = OrderRepository(session)
+        self.ledger = LedgerRepository(session)
+        self.api_keys = ApiKeyRepository(session)
+
+    def commit(self) -> None:
+        self.session.commit()
+
+
+class UnitOfWork:
+    """Hands out transactions on the configured database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.writer, self.reader = create_engines(settings)
+        self._writer_sessions = sessionmaker(self.writer, expire_on_commit=False)
+        self._reader_sessions = sessionmaker(self.reader, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.writer.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        # Closing the session rolls back whatever was not committed, without expiring the
+        # objects already loaded, so views built inside stay readable.
+        with self._writer_sessions() as session:
+            yield Transaction(session)
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        with self._reader_sessions() as session:
+            yield Transaction(session)
+
+    def engines(self) -> set[Engine]:
+        return {self.writer, self.reader}
+
+    def dispose(self) -> None:
+        for engine in self.engines():
+            engine.dispose()
+
+
+def is_retryable(error: OperationalError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or a busy database (SQLite)."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(error.orig)
+
+
+def retrying(use_case: Callable[P, T]) -> Callable[P, T]:
+    """Re-run ``use_case`` from the start when the database aborted it for contention.
+
+    The first argument must be the UnitOfWork, whose settings bound the retries. Each
+    attempt is a fresh transaction, so a retry never sees half of an earlier one.
+    """
+
+    @functools.wraps(use_case)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        uow = args[0]
+        assert isinstance(uow, UnitOfWork)
+        attempts = uow.settings.transaction_retries + 1
+        for attempt in range(attempts):
+            try:
+                return use_case(*args, **kwargs)
+            except OperationalError as error:
+                if attempt == attempts - 1 or not is_retryable(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    return run

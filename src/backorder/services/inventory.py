@@ -1,0 +1,111 @@
+"""Stock adjustments, pre-order release, and the ledger check of every product."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from backorder.db.models import Product
+from backorder.db.uow import UnitOfWork, retrying
+from backorder.domain.errors import ConflictError, InvalidInputError
+from backorder.domain.model import BackorderPolicy, MovementKind
+from backorder.services.catalogue import find_product
+from backorder.services.clock import utcnow
+from backorder.services.orders import lock_stock
+from backorder.services.serving import serve_product
+from backorder.services.views import InventoryView, inventory_view
+
+
+@retrying
+def adjust_inventory(
+    uow: UnitOfWork, sku: str, delta: int, *, reason: str, now: datetime | None = None
+) -> InventoryView:
+    """Count stock in or out. New units go to waiting lines at once; a decrease may not
+    take on hand below what is already allocated to customers."""
+    if delta == 0:
+        raise InvalidInputError("delta must not be 0", details={"field": "delta"})
+    now = now or utcnow()
+    with uow.write() as tx:
+        product = find_product(tx, sku)
+        stock = lock_stock(tx, [product.id])[product.id]
+        if stock.on_hand + delta < stock.allocated:
+            raise ConflictError(
+                f"on hand is {stock.on_hand} with {stock.allocated} allocated to orders, so it "
+                f"can drop by at most {stock.available}; ship or cancel orders first",
+                details={
+                    "on_hand": stock.on_hand,
+                    "allocated": stock.allocated,
+                    "available": stock.available,
+                    "delta": delta,
+                },
+            )
+        tx.products.change_counters(product.id, on_hand=delta)
+        tx.ledger.record(product.id, MovementKind.ADJUSTMENT, delta=delta, reason=reason, at=now)
+        if delta > 0:
+            serve_product(tx, replace(stock, on_hand=stock.on_hand + delta), today=now.date())
+        view = inventory_view(tx.products.refresh(product))
+        tx.commit()
+        return view
+
+
+@retrying
+def release_preorders(uow: UnitOfWork, *, today: date | None = None) -> dict[str, int]:
+    """Serve the waiting lines of every pre-order whose release date has come.
+
+    Run daily (and safe to run any time): until then a pre-order's stock is held on
+    purpose. Returns the units allocated per SKU.
+    """
+    today = today or utcnow().date()
+    query = select(Product.id).where(
+        Product.backorder_policy == BackorderPolicy.PREORDER.value,
+        Product.release_date <= today,
+        Product.backordered > 0,
+        Product.on_hand > Product.allocated,
+    )
+    with uow.write() as tx:
+        released: dict[str, int] = {}
+        for stock in lock_stock(tx, list(tx.session.scalars(query))).values():
+            _, allocations = serve_product(tx, stock, today=today)
+            released[stock.sku] = sum(a.qty for a in allocations)
+        tx.commit()
+        return released
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A counter that disagrees with what the ledger and the order lines say it must be."""
+
+    sku: str
+    counter: str
+    stored: int
+    expected: int
+
+
+def verify_inventory(uow: UnitOfWork) -> tuple[int, list[Drift]]:
+    """Rebuild every product's counters from the ledger and the lines; list any drift.
+
+    Returns the number of products checked and the drifts found. Reads one consistent
+    snapshot, so it can run while orders flow (on PostgreSQL).
+    """
+    with uow.read() as tx:
+        ledger = tx.ledger.on_hand_by_product()
+        shipped = tx.ledger.shipped_by_product()
+        lines = tx.ledger.line_totals_by_product()
+        products = list(tx.session.scalars(select(Product).order_by(Product.sku)))
+    drifts: list[Drift] = []
+    for p in products:
+        allocated, backordered, lines_shipped = lines.get(p.id, (0, 0, 0))
+        expected = {
+            "on_hand": (p.on_hand, ledger.get(p.id, 0)),
+            "allocated": (p.allocated, allocated),
+            "backordered": (p.backordered, backordered),
+            "shipped": (shipped.get(p.id, 0), lines_shipped),
+        }
+        drifts += [
+            Drift(p.sku, counter, stored, want)
+            for counter, (stored, want) in expected.items()
+            if stored != want
+        ]
+    return len(products), drifts
