@@ -50,7 +50,7 @@ class LedgerRepository:
         query = select(InventoryMovement.product_id, func.sum(InventoryMovement.delta)).group_by(
             InventoryMovement.product_id
         )
-        return {pid: int(total) for pid, total in self.session.execute(query).tuples()}
+        return {pid: int(total) for pid, total in self.session.execute(query)}
 
     def shipped_by_product(self) -> dict[int, int]:
         """Units the ledger says left in shipments, per product (a positive number)."""
@@ -59,7 +59,7 @@ class LedgerRepository:
             .where(InventoryMovement.kind == MovementKind.SHIPMENT.value)
             .group_by(InventoryMovement.product_id)
         )
-        return {pid: -int(total) for pid, total in self.session.execute(query).tuples()}
+        return {pid: -int(total) for pid, total in self.session.execute(query)}
 
     def line_totals_by_product(self) -> dict[int, tuple[int, int, int]]:
         """(allocated, backordered, shipped) summed over order lines, per product."""
@@ -70,5 +70,5 @@ class LedgerRepository:
             func.sum(OrderLine.shipped),
         ).group_by(OrderLine.product_id)
         return {
-            pid: (int(a), int(b), int(s)) for pid, a, b, s in self.session.execute(query).tuples()
+            pid: (int(a), int(b), int(s)) for pid, a, b, s in self.session.execute(query)
         }

@@ -100,7 +100,7 @@ class OrderRepository:
         )
         return [
             WaitingLine(line_id=i, order_id=o, priority=p, placed_at=t, backordered=b)
-            for i, o, p, t, b in self.session.execute(query).tuples()
+            for i, o, p, t, b in self.session.execute(query)
         ]
 
     def queue(
@@ -161,4 +161,4 @@ class OrderRepository:
             .where(ShipmentLine.shipment_id == shipment_id)
             .order_by(ShipmentLine.line_id)
         )
-        return list(self.session.execute(query).tuples())
+        return list(self.session.execute(query))
