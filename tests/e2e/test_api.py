@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -1033,37 +1034,59 @@ odd_ints = st.integers(min_value=-2, max_value=12) | st.sampled_from(
 anything = odd_strings | odd_ints | json_values
 
 
-def bodies(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
-    """Mostly objects with any subset of the known fields (each valid or not), sometimes
-    an unknown field, sometimes any JSON at all."""
-    known = st.fixed_dictionaries({}, optional=fields)
-    extra = st.just({}) | st.dictionaries(odd_strings, json_values, max_size=1)
-    objects = st.builds(lambda base, more: more | base, known, extra)
-    return st.one_of(objects, objects, json_values)
+def often(valid: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """A valid value three times in four, else an odd one."""
+    return st.one_of(valid, valid, valid, odd)
 
 
-order_line = bodies({"sku": odd_strings | anything, "qty": odd_ints | anything})
+def bodies(
+    required: dict[str, st.SearchStrategy[Any]], optional: dict[str, st.SearchStrategy[Any]]
+) -> st.SearchStrategy[Any]:
+    """Objects with the required fields and any of the optional ones (each mostly valid),
+    now and then an unknown field; or objects with any subset of the fields; or any JSON."""
+    extra = st.one_of(
+        st.just({}), st.just({}), st.dictionaries(odd_strings, json_values, max_size=1)
+    )
+    complete = st.builds(
+        lambda base, more: more | base, st.fixed_dictionaries(required, optional=optional), extra
+    )
+    partial = st.fixed_dictionaries({}, optional=required | optional)
+    return st.one_of(complete, complete, partial, json_values)
+
+
+skus = st.sampled_from(["MUG", "LAMP", "CAPPED", "GAME"])
+order_line = often(
+    st.fixed_dictionaries(
+        {"sku": often(skus, odd_strings), "qty": often(st.integers(1, 9), odd_ints)}
+    ),
+    anything,
+)
 order_bodies = bodies(
     {
-        "customer_id": st.sampled_from([1, 2, 999]) | odd_ints | anything,
-        "lines": st.lists(order_line, max_size=4) | anything,
-        "ship_policy": st.sampled_from(["partial", "complete"]) | anything,
-        "priority": odd_ints | anything,
-        "idempotency_key": st.sampled_from(["k1", "k2"]) | odd_strings | anything,
-    }
+        "customer_id": often(st.sampled_from([1, 2]), odd_ints | anything),
+        "lines": often(st.lists(order_line, min_size=1, max_size=3), anything),
+    },
+    {
+        "ship_policy": often(st.sampled_from(["partial", "complete"]), anything),
+        "priority": often(st.integers(-5, 5), odd_ints | anything),
+        "idempotency_key": often(st.sampled_from(["k1", "k2", "k3"]), odd_strings | anything),
+    },
 )
 product_bodies = bodies(
     {
-        "sku": odd_strings | anything,
-        "name": odd_strings | anything,
-        "price": st.sampled_from(["19.99", "0", "0E-1000", "1e3", "9999999999.99", "-0"])
-        | st.decimals(allow_nan=False, allow_infinity=False).map(str)
-        | anything,
-        "backorder_policy": st.sampled_from(["allow", "deny", "preorder"]) | anything,
-        "release_date": st.dates().map(date.isoformat) | anything,
-        "max_backorder_qty": odd_ints | anything,
-        "lead_time_days": odd_ints | st.sampled_from([3650, 3651]) | anything,
-    }
+        "sku": often(st.from_regex(r"[A-Z][A-Z0-9._-]{0,63}", fullmatch=True), odd_strings),
+        "name": often(st.text(min_size=1, max_size=200), odd_strings | anything),
+        "price": often(
+            st.decimals(min_value=0, max_value=Decimal("9999999999.99"), places=2).map(str),
+            st.sampled_from(["0E-1000", "1e3", "-0", "10000000000", "0.001"]) | anything,
+        ),
+        "backorder_policy": often(st.sampled_from(["allow", "deny", "preorder"]), anything),
+    },
+    {
+        "release_date": often(st.dates().map(date.isoformat), anything),
+        "max_backorder_qty": often(st.integers(0, 10**12), odd_ints | anything),
+        "lead_time_days": often(st.integers(0, 3650), odd_ints | anything),
+    },
 )
 
 

@@ -69,6 +69,4 @@ class LedgerRepository:
             func.sum(OrderLine.backordered),
             func.sum(OrderLine.shipped),
         ).group_by(OrderLine.product_id)
-        return {
-            pid: (int(a), int(b), int(s)) for pid, a, b, s in self.session.execute(query)
-        }
+        return {pid: (int(a), int(b), int(s)) for pid, a, b, s in self.session.execute(query)}
