@@ -60,10 +60,13 @@ async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     return envelope(422, "validation_error", f"invalid request: {summary}", {"errors": problems})
 
 
-async def _http_error(_: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     code = _HTTP_CODES.get(error.status_code) or HTTPStatus(error.status_code).phrase.lower()
-    return envelope(error.status_code, code.replace(" ", "_"), str(error.detail))
+    message = str(error.detail)
+    if error.status_code in (404, 405):
+        message = f"no route for {request.method} {request.url.path}; the API is listed at /docs"
+    return envelope(error.status_code, code.replace(" ", "_"), message)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
