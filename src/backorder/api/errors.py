@@ -64,6 +64,10 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     code = _HTTP_CODES.get(error.status_code) or HTTPStatus(error.status_code).phrase.lower()
     message = str(error.detail)
+    if error.status_code == 400:
+        # FastAPI's answer to a body it could not decode (not UTF-8): bad input like any other.
+        message = "the request body could not be read: send UTF-8 encoded JSON"
+        return envelope(422, "validation_error", message)
     if error.status_code in (404, 405):
         message = f"no route for {request.method} {request.url.path}; the API is listed at /docs"
     return envelope(error.status_code, code.replace(" ", "_"), message)
