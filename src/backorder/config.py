@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     lock_timeout_seconds: float = Field(
         default=30.0, gt=0, description="How long a writer waits for a busy database or row lock."
     )
+    handling_days: int = Field(
+        default=1, ge=0, le=365, description="Days from goods arriving to goods shipping."
+    )
+    lateness_percentile: float = Field(
+        default=80,
+        ge=0,
+        le=100,
+        description="Which percentile of a supplier's days late is added to its dates.",
+    )
     transaction_retries: int = Field(
         default=5, ge=0, description="Retries of a transaction aborted by a deadlock or conflict."
     )

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from backorder.api.app import create_app
+from backorder.config import Settings
 from backorder.db.uow import UnitOfWork
 from backorder.domain.model import Role
 from backorder.services.keys import create_api_key
@@ -31,6 +32,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 FUZZ = settings.get_profile("e2e-fuzz")
+
+HANDLING_DAYS = Settings().handling_days
+"""Days from goods arriving to shipping, added to every lead-time date."""
 
 
 def utc_today() -> date:
@@ -323,8 +327,8 @@ def test_availability_says_what_an_order_would_get_and_changes_nothing(
         "backordered": 6,
     }
     assert date.fromisoformat(eta) in {
-        first_day + timedelta(days=10),
-        utc_today() + timedelta(days=10),
+        first_day + timedelta(days=10 + HANDLING_DAYS),
+        utc_today() + timedelta(days=10 + HANDLING_DAYS),
     }
     assert snapshot(uow) == before
 
@@ -393,7 +397,9 @@ def test_design_example_allocates_what_is_on_hand_and_backorders_the_rest(api: A
     assert quantities(line) == (10, 4, 6, 0, 0)
     assert line["status"] == "backordered"
     placed_on = datetime.fromisoformat(placed["created_at"]).astimezone(UTC).date()
-    assert date.fromisoformat(line["estimated_ship_date"]) == placed_on + timedelta(days=7)
+    assert date.fromisoformat(line["estimated_ship_date"]) == placed_on + timedelta(
+        days=7 + HANDLING_DAYS
+    )
     inv = api.inventory("MUG")
     assert (inv["on_hand"], inv["allocated"], inv["available"], inv["backordered"]) == (4, 4, 0, 6)
     assert api.get_order(placed["id"]) == placed

@@ -18,7 +18,7 @@ from backorder.db.uow import UnitOfWork
 from backorder.domain.allocation import LineRequest
 from backorder.domain.errors import ConflictError, OutOfStockError
 from backorder.domain.model import BackorderPolicy
-from backorder.services import catalogue, inventory, orders
+from backorder.services import cancellation, catalogue, inventory, orders
 from backorder.services.orders import NewOrder
 from tests.helpers import add_customer, add_product, check_invariants
 
@@ -77,7 +77,7 @@ def test_mixed_orders_cancels_and_restocks_keep_every_invariant(uow: UnitOfWork)
                 pass
             if placed and rng.random() < 0.3:
                 with contextlib.suppress(ConflictError):
-                    orders.cancel_order(uow, placed.pop(rng.randrange(len(placed))))
+                    cancellation.cancel_order(uow, placed.pop(rng.randrange(len(placed))))
             if rng.random() < 0.2:
                 inventory.adjust_inventory(
                     uow, rng.choice(skus), rng.randint(1, 4), reason="restock"

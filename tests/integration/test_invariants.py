@@ -25,8 +25,9 @@ from backorder.db.uow import UnitOfWork
 from backorder.domain.allocation import LineRequest
 from backorder.domain.errors import BackorderError, ConflictError, OutOfStockError
 from backorder.domain.model import BackorderPolicy, ShipPolicy
-from backorder.services import inventory, orders, shipping
-from backorder.services.orders import LineCancellation, NewOrder
+from backorder.services import cancellation, inventory, orders, shipping
+from backorder.services.cancellation import LineCancellation
+from backorder.services.orders import NewOrder
 from tests.helpers import add_customer, add_product, check_invariants, snapshot
 
 TODAY = datetime.now(UTC).date()
@@ -119,7 +120,9 @@ def build_machine(fresh: Callable[[], UnitOfWork]) -> type[RuleBasedStateMachine
             if qty is not None:
                 line = orders.get_order(self.uow, order_id).lines[0]
                 lines = [LineCancellation(line.id, qty)]
-            self.refused(lambda: orders.cancel_order(self.uow, order_id, lines), ConflictError)
+            self.refused(
+                lambda: cancellation.cancel_order(self.uow, order_id, lines), ConflictError
+            )
 
         @rule(pick=st.integers(0, 50))
         def ship(self, pick: int) -> None:

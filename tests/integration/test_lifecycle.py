@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -11,11 +11,15 @@ from sqlalchemy.exc import DBAPIError
 from backorder.db.uow import UnitOfWork
 from backorder.domain.errors import ConflictError, NotFoundError, OutOfStockError
 from backorder.domain.model import BackorderPolicy, LineStatus, ShipPolicy
-from backorder.services import backorders, catalogue, inventory, orders, shipping
-from backorder.services.orders import LineCancellation
+from backorder.services import backorders, cancellation, catalogue, inventory, orders, shipping
+from backorder.services.cancellation import LineCancellation
 from tests.helpers import add_customer, add_product, check_invariants, order, snapshot
 
 TODAY = datetime.now(UTC).date()
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, time(9), UTC)
 
 
 def stock_of(uow: UnitOfWork, sku: str) -> tuple[int, int, int, int]:
@@ -123,9 +127,9 @@ def test_release_serves_preorders_once_their_date_has_come(uow: UnitOfWork) -> N
     release = TODAY + timedelta(days=3)
     add_product(uow, "GAME", policy=BackorderPolicy.PREORDER, release_date=release, on_hand=5)
     placed = order(uow, add_customer(uow), ("GAME", 4))
-    assert inventory.release_preorders(uow, today=TODAY) == {}
+    assert inventory.release_preorders(uow) == {}
     check_invariants(uow, today=TODAY)
-    assert inventory.release_preorders(uow, today=release) == {"GAME": 4}
+    assert inventory.release_preorders(uow, now=at(release)) == {"GAME": 4}
     assert orders.get_order(uow, placed.id).status == LineStatus.ALLOCATED
     check_invariants(uow, today=release)
 
@@ -147,10 +151,10 @@ def test_cancel_takes_waiting_units_first_then_releases_allocated_to_the_next_li
     first = order(uow, customer, ("MUG", 6))
     second = order(uow, customer, ("MUG", 3))
     line = first.lines[0]
-    after = orders.cancel_order(uow, first.id, [LineCancellation(line.id, 2)])
+    after = cancellation.cancel_order(uow, first.id, [LineCancellation(line.id, 2)])
     assert (after.lines[0].allocated, after.lines[0].backordered) == (4, 0)
     assert orders.get_order(uow, second.id).lines[0].allocated == 0
-    after = orders.cancel_order(uow, first.id, [LineCancellation(line.id, 3)])
+    after = cancellation.cancel_order(uow, first.id, [LineCancellation(line.id, 3)])
     assert (after.lines[0].allocated, after.lines[0].cancelled) == (1, 5)
     assert orders.get_order(uow, second.id).lines[0].allocated == 3
     check_invariants(uow, today=TODAY)
@@ -159,11 +163,11 @@ def test_cancel_takes_waiting_units_first_then_releases_allocated_to_the_next_li
 def test_cancel_whole_order_and_again_changes_nothing(uow: UnitOfWork) -> None:
     add_product(uow, "MUG", on_hand=1)
     placed = order(uow, add_customer(uow), ("MUG", 3))
-    cancelled = orders.cancel_order(uow, placed.id)
+    cancelled = cancellation.cancel_order(uow, placed.id)
     assert cancelled.status == LineStatus.CANCELLED
     assert stock_of(uow, "MUG") == (1, 0, 1, 0)
     before = snapshot(uow)
-    assert orders.cancel_order(uow, placed.id).status == LineStatus.CANCELLED
+    assert cancellation.cancel_order(uow, placed.id).status == LineStatus.CANCELLED
     assert snapshot(uow) == before
 
 
@@ -173,9 +177,9 @@ def test_shipped_units_cannot_be_cancelled(uow: UnitOfWork) -> None:
     shipping.ship_order(uow, placed.id)
     before = snapshot(uow)
     with pytest.raises(ConflictError):
-        orders.cancel_order(uow, placed.id)
+        cancellation.cancel_order(uow, placed.id)
     with pytest.raises(ConflictError):
-        orders.cancel_order(uow, placed.id, [LineCancellation(placed.lines[0].id, 1)])
+        cancellation.cancel_order(uow, placed.id, [LineCancellation(placed.lines[0].id, 1)])
     assert snapshot(uow) == before
 
 
@@ -184,7 +188,7 @@ def test_cancel_of_a_line_of_another_order_is_not_found(uow: UnitOfWork) -> None
     customer = add_customer(uow)
     one, two = order(uow, customer, ("MUG", 1)), order(uow, customer, ("MUG", 1))
     with pytest.raises(NotFoundError):
-        orders.cancel_order(uow, one.id, [LineCancellation(two.lines[0].id, 1)])
+        cancellation.cancel_order(uow, one.id, [LineCancellation(two.lines[0].id, 1)])
 
 
 def test_partial_shipment_then_the_rest(uow: UnitOfWork) -> None:
@@ -245,7 +249,7 @@ def test_availability_says_what_an_order_would_get_without_writing(uow: UnitOfWo
     refused = catalogue.check_availability(uow, "PEN", 2)
     assert (now.status, now.ships_now, now.backordered) == ("in_stock", 2, 0)
     assert (later.status, later.ships_now, later.backordered) == ("backorder", 3, 2)
-    assert later.estimated_ship_date == TODAY + timedelta(days=5)
+    assert later.estimated_ship_date == TODAY + timedelta(days=5 + uow.settings.handling_days)
     assert (refused.status, refused.available) == ("out_of_stock", 1)
     assert snapshot(uow) == before
 

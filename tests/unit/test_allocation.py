@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from backorder.domain.allocation import (
     LineRequest,
     after_serving,
-    estimate_ship_date,
     plan_order,
     serve_waiting,
     split_cancellation,
@@ -84,15 +83,12 @@ class TestServingOrder:
 
 class TestPlanOrder:
     def test_allocates_what_is_available_and_backorders_the_rest(self) -> None:
-        (plan,) = plan_order(
-            [LineRequest("MUG", 10)], {"MUG": stock(on_hand=4, lead_time_days=7)}, today=TODAY
-        )
+        (plan,) = plan_order([LineRequest("MUG", 10)], {"MUG": stock(on_hand=4)}, today=TODAY)
         assert (plan.allocated, plan.backordered) == (4, 6)
-        assert plan.estimated_ship_date == TODAY + timedelta(days=7)
 
-    def test_fully_allocated_line_has_no_eta(self) -> None:
+    def test_a_line_within_stock_is_allocated_whole(self) -> None:
         (plan,) = plan_order([LineRequest("MUG", 2)], {"MUG": stock(on_hand=4)}, today=TODAY)
-        assert (plan.allocated, plan.backordered, plan.estimated_ship_date) == (2, 0, None)
+        assert (plan.allocated, plan.backordered) == (2, 0)
 
     def test_deny_product_refuses_with_what_is_available(self) -> None:
         with pytest.raises(OutOfStockError) as refused:
@@ -126,7 +122,7 @@ class TestPlanOrder:
         release = TODAY + timedelta(days=30)
         preorder = stock(BackorderPolicy.PREORDER, on_hand=50, release_date=release)
         (plan,) = plan_order([LineRequest("MUG", 5)], {"MUG": preorder}, today=TODAY)
-        assert (plan.allocated, plan.backordered, plan.estimated_ship_date) == (0, 5, release)
+        assert (plan.allocated, plan.backordered) == (0, 5)
 
     def test_preorder_after_release_allocates_like_allow(self) -> None:
         released = stock(BackorderPolicy.PREORDER, on_hand=50, release_date=TODAY)
@@ -157,16 +153,6 @@ class TestAfterServing:
             release_date=TODAY + timedelta(days=1),
         )
         assert after_serving(held, today=TODAY) == (held, 0)
-
-
-class TestEstimateShipDate:
-    def test_unknown_without_lead_time(self) -> None:
-        assert estimate_ship_date(stock(), TODAY) is None
-
-    def test_preorder_ships_on_release(self) -> None:
-        release = TODAY + timedelta(days=9)
-        held = stock(BackorderPolicy.PREORDER, release_date=release, lead_time_days=2)
-        assert estimate_ship_date(held, TODAY) == release
 
 
 class TestCancellation:

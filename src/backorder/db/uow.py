@@ -21,9 +21,11 @@ from backorder.db.engine import create_engines
 from backorder.db.repositories import (
     ApiKeyRepository,
     CustomerRepository,
+    EventRepository,
     LedgerRepository,
     OrderRepository,
     ProductRepository,
+    PurchasingRepository,
 )
 
 P = ParamSpec("P")
@@ -35,13 +37,16 @@ _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_det
 class Transaction:
     """One open transaction and the repositories that work inside it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, settings: Settings) -> None:
         self.session = session
+        self.settings = settings
         self.products = ProductRepository(session)
         self.customers = CustomerRepository(session)
         self.orders = OrderRepository(session)
         self.ledger = LedgerRepository(session)
         self.api_keys = ApiKeyRepository(session)
+        self.purchasing = PurchasingRepository(session)
+        self.events = EventRepository(session)
 
     def commit(self) -> None:
         self.session.commit()
@@ -65,12 +70,12 @@ class UnitOfWork:
         # Closing the session rolls back whatever was not committed, without expiring the
         # objects already loaded, so views built inside stay readable.
         with self._writer_sessions() as session:
-            yield Transaction(session)
+            yield Transaction(session, self.settings)
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
         with self._reader_sessions() as session:
-            yield Transaction(session)
+            yield Transaction(session, self.settings)
 
     def engines(self) -> set[Engine]:
         return {self.writer, self.reader}

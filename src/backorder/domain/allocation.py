@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from backorder.domain.errors import ConflictError, OutOfStockError
@@ -36,19 +36,6 @@ def serve_waiting(available: int, waiting: Iterable[WaitingLine]) -> list[Alloca
     return allocations
 
 
-def estimate_ship_date(stock: Stock, today: date) -> date | None:
-    """When units that wait now should ship, before any purchase order is known.
-
-    A pre-order ships on its release date; otherwise the product's lead time counts from
-    today. With neither, no honest date can be given.
-    """
-    if stock.is_held(today):
-        return stock.release_date
-    if stock.lead_time_days is not None:
-        return today + timedelta(days=stock.lead_time_days)
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class LineRequest:
     sku: str
@@ -57,13 +44,12 @@ class LineRequest:
 
 @dataclass(frozen=True, slots=True)
 class LinePlan:
-    """What one requested line gets: allocated now, backordered, and the ETA of the rest."""
+    """What one requested line gets: allocated now, and backordered."""
 
     sku: str
     qty: int
     allocated: int
     backordered: int
-    estimated_ship_date: date | None
 
 
 def plan_order(
@@ -91,8 +77,7 @@ def plan_order(
         cap = room[request.sku]
         if cap is not None:
             room[request.sku] = cap - backorder
-        eta = estimate_ship_date(s, today) if backorder else None
-        plans.append(LinePlan(request.sku, request.qty, allocate, backorder, eta))
+        plans.append(LinePlan(request.sku, request.qty, allocate, backorder))
     if shortages:
         raise OutOfStockError(shortages)
     return plans

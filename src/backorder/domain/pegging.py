@@ -15,11 +15,13 @@ from datetime import date, timedelta
 
 @dataclass(frozen=True, slots=True)
 class Supply:
-    """Open quantity of one purchase-order line, due on ``expected_date``."""
+    """Units due on ``expected_date``: the open rest of a purchase-order line, or stock on
+    hand that a pre-order holds until its release (``source="stock"``)."""
 
     qty: int
     expected_date: date
     lateness_days: int = 0
+    source: str = "purchase_order"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +34,15 @@ class Demand:
 
 @dataclass(frozen=True, slots=True)
 class PegResult:
+    """A line's ETA and what it rests on: purchase_order, stock, lead_time, release, or
+    None when no date can be given."""
+
     estimated_ship_date: date | None
-    covered_by_supply: bool
+    source: str | None
+
+    @property
+    def covered_by_supply(self) -> bool:
+        return self.source in ("purchase_order", "stock")
 
 
 def peg(
@@ -47,28 +56,63 @@ def peg(
     """The ETA of every demand (given in serving order).
 
     ``fallback`` is the arrival date of a new order from the chosen supplier (lateness
-    included), or None when the product has no supplier. ``not_before`` (a pre-order's
-    release date) is the earliest any line may ship.
+    included), or None when nothing is known. ``not_before`` (a pre-order's release date)
+    is the earliest any line may ship, and the ETA of a line nothing else dates.
     """
     queue = sorted(supplies, key=lambda s: s.expected_date)
     handling = timedelta(days=handling_days)
     index, left = 0, queue[0].qty if queue else 0
     results: dict[int, PegResult] = {}
     for demand in demands:
-        need, arrives = demand.qty, None
+        need, last = demand.qty, None
         while need > 0 and index < len(queue):
             take = min(need, left)
-            need, left = need - take, left - take
-            supply = queue[index]
-            arrives = supply.expected_date + timedelta(days=supply.lateness_days)
+            need, left, last = need - take, left - take, queue[index]
             if left == 0:
                 index += 1
                 left = queue[index].qty if index < len(queue) else 0
-        covered = need == 0
-        if not covered:
-            arrives = fallback
-        eta = None if arrives is None else arrives + handling
-        if eta is not None and not_before is not None:
-            eta = max(eta, not_before)
-        results[demand.line_id] = PegResult(eta, covered)
+        results[demand.line_id] = _dated(
+            last if need == 0 else None, fallback, handling=handling, not_before=not_before
+        )
     return results
+
+
+def _dated(
+    supply: Supply | None, fallback: date | None, *, handling: timedelta, not_before: date | None
+) -> PegResult:
+    if supply is not None:
+        arrives: date | None = supply.expected_date + timedelta(days=supply.lateness_days)
+        source: str | None = supply.source
+    else:
+        arrives, source = fallback, "lead_time" if fallback is not None else None
+    eta = None if arrives is None else arrives + handling
+    if not_before is not None and (eta is None or eta < not_before):
+        return PegResult(not_before, source or "release")
+    return PegResult(eta, source)
+
+
+def eta_after(
+    ahead: int,
+    qty: int,
+    supplies: Sequence[Supply],
+    *,
+    fallback: date | None,
+    handling_days: int,
+    not_before: date | None = None,
+) -> PegResult:
+    """The ETA of ``qty`` units queued behind ``ahead`` waiting units: what a new line at
+    the end of the queue gets, without reading the lines ahead of it."""
+    results = peg(
+        [Demand(-1, ahead), Demand(0, qty)],
+        supplies,
+        fallback=fallback,
+        handling_days=handling_days,
+        not_before=not_before,
+    )
+    return results[0]
+
+
+def is_delay(promised: date | None, estimated: date | None) -> bool:
+    """A line is delayed when its ETA moves past the date the customer was given, or no
+    date can be given any more."""
+    return promised is not None and (estimated is None or estimated > promised)

@@ -45,6 +45,12 @@ def percentile(values: Sequence[int], pct: float) -> int:
     return ordered[rank - 1]
 
 
+def lateness_days(days_late: Sequence[int], pct: float) -> int:
+    """The days a supplier's dates are padded with: a percentile of how late it was
+    (early counts as on time); none without history."""
+    return percentile([max(d, 0) for d in days_late], pct)
+
+
 @dataclass(frozen=True, slots=True)
 class Performance:
     """How a supplier kept its dates, over its past receipts."""
@@ -64,5 +70,5 @@ def performance(days_late: Sequence[int]) -> Performance:
         receipts=len(late),
         on_time_rate=sum(1 for d in late if d == 0) / len(late),
         mean_days_late=sum(late) / len(late),
-        p80_days_late=percentile(late, 80),
+        p80_days_late=lateness_days(late, 80),
     )

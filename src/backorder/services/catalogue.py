@@ -15,6 +15,7 @@ from backorder.domain.allocation import LineRequest, after_serving, plan_order
 from backorder.domain.errors import ConflictError, InvalidInputError, NotFoundError, OutOfStockError
 from backorder.domain.model import BackorderPolicy
 from backorder.services.clock import utcnow
+from backorder.services.etas import eta_basis
 from backorder.services.views import (
     CustomerView,
     InventoryView,
@@ -109,7 +110,8 @@ class Availability:
 def check_availability(
     uow: UnitOfWork, sku: str, qty: int, *, today: date | None = None
 ) -> Availability:
-    """What an order of ``qty`` would get now, by the same rule that places orders.
+    """What an order of ``qty`` would get now, by the same rules that place orders: its
+    waiting units join the end of the queue.
 
     Nothing is written and nothing is locked: the answer can be overtaken by the next
     order, which the storefront learns at checkout.
@@ -117,20 +119,22 @@ def check_availability(
     today = today or utcnow().date()
     with uow.read() as tx:
         stock, _ = after_serving(to_stock(find_product(tx, sku)), today=today)
-    available = max(stock.available, 0)
-    try:
-        (plan,) = plan_order([LineRequest(sku, qty)], {sku: stock}, today=today)
-    except OutOfStockError:
-        return Availability(sku, "out_of_stock", available, 0, 0, None)
+        available = max(stock.available, 0)
+        try:
+            (plan,) = plan_order([LineRequest(sku, qty)], {sku: stock}, today=today)
+        except OutOfStockError:
+            return Availability(sku, "out_of_stock", available, 0, 0, None)
+        eta = None
+        if plan.backordered:
+            basis = eta_basis(tx, stock, today=today)
+            eta = basis.after(stock.backordered, plan.backordered).estimated_ship_date
     if stock.is_held(today):
         status = "preorder"
     elif plan.backordered:
         status = "backorder"
     else:
         status = "in_stock"
-    return Availability(
-        sku, status, available, plan.allocated, plan.backordered, plan.estimated_ship_date
-    )
+    return Availability(sku, status, available, plan.allocated, plan.backordered, eta)
 
 
 def create_customer(uow: UnitOfWork, *, name: str, email: str, priority: int = 0) -> CustomerView:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from backorder.domain.errors import ConflictError, InvalidInputError
 from backorder.domain.model import BackorderPolicy, MovementKind
 from backorder.services.catalogue import find_product
 from backorder.services.clock import utcnow
+from backorder.services.etas import refresh_etas
 from backorder.services.orders import lock_stock
 from backorder.services.serving import serve_product
 from backorder.services.views import InventoryView, inventory_view
@@ -45,19 +46,22 @@ def adjust_inventory(
         tx.ledger.record(product.id, MovementKind.ADJUSTMENT, delta=delta, reason=reason, at=now)
         if delta > 0:
             serve_product(tx, replace(stock, on_hand=stock.on_hand + delta), today=now.date())
+        if stock.backordered > 0 and (delta > 0 or stock.is_held(now.date())):
+            refresh_etas(tx, [product.id], now=now, reason="stock_adjusted")
         view = inventory_view(tx.products.refresh(product))
         tx.commit()
         return view
 
 
 @retrying
-def release_preorders(uow: UnitOfWork, *, today: date | None = None) -> dict[str, int]:
+def release_preorders(uow: UnitOfWork, *, now: datetime | None = None) -> dict[str, int]:
     """Serve the waiting lines of every pre-order whose release date has come.
 
     Run daily (and safe to run any time): until then a pre-order's stock is held on
     purpose. Returns the units allocated per SKU.
     """
-    today = today or utcnow().date()
+    now = now or utcnow()
+    today = now.date()
     query = select(Product.id).where(
         Product.backorder_policy == BackorderPolicy.PREORDER.value,
         Product.release_date <= today,
@@ -66,9 +70,11 @@ def release_preorders(uow: UnitOfWork, *, today: date | None = None) -> dict[str
     )
     with uow.write() as tx:
         released: dict[str, int] = {}
-        for stock in lock_stock(tx, list(tx.session.scalars(query))).values():
+        locked = lock_stock(tx, list(tx.session.scalars(query)))
+        for stock in locked.values():
             _, allocations = serve_product(tx, stock, today=today)
             released[stock.sku] = sum(a.qty for a in allocations)
+        refresh_etas(tx, locked, now=now, reason="released")
         tx.commit()
         return released
 

@@ -1,4 +1,4 @@
-"""Placing, reading and cancelling orders.
+"""Placing and reading orders.
 
 Lock order, the same in every use case: the product rows of the order, by id, before any
 order line is touched. Every line's quantities change only under its product's lock.
@@ -10,18 +10,20 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
 from backorder.db.models import Order, OrderLine
 from backorder.db.repositories.products import to_stock
 from backorder.db.uow import Transaction, UnitOfWork, retrying
-from backorder.domain.allocation import LineRequest, plan_order, split_cancellation
+from backorder.domain.allocation import LinePlan, LineRequest, plan_order
 from backorder.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.domain.model import ShipPolicy, Stock
+from backorder.domain.pegging import PegResult
 from backorder.services.clock import utcnow
+from backorder.services.etas import EtaBasis, eta_basis, refresh_etas
 from backorder.services.serving import serve_product
 from backorder.services.views import OrderView, order_view
 
@@ -112,9 +114,12 @@ def _place(tx: Transaction, new: NewOrder, *, now: datetime) -> OrderView:
             raise NotFoundError("product", line.sku)
     locked = lock_stock(tx, {p.id for p in products.values()})
     # Customers already waiting are served before the new order may take anything.
-    stock = {s.sku: serve_product(tx, s, today=today)[0] for s in locked.values()}
+    served = {s.sku: serve_product(tx, s, today=today) for s in locked.values()}
+    stock = {sku: result[0] for sku, result in served.items()}
     plans = plan_order(new.lines, stock, today=today)
     priority = new.priority if new.priority is not None else customer.priority
+    etas, requeue = _date_new_lines(tx, plans, stock, priority=priority, today=today)
+    requeue |= {stock[sku].product_id for sku, (_, allocations) in served.items() if allocations}
     order = Order(
         customer_id=customer.id,
         ship_policy=new.ship_policy.value,
@@ -133,9 +138,11 @@ def _place(tx: Transaction, new: NewOrder, *, now: datetime) -> OrderView:
             cancelled=0,
             priority=priority,
             placed_at=now,
-            estimated_ship_date=plan.estimated_ship_date,
+            estimated_ship_date=eta.estimated_ship_date if eta else None,
+            eta_source=eta.source if eta else None,
+            promised_ship_date=eta.estimated_ship_date if eta else None,
         )
-        for plan in plans
+        for plan, eta in zip(plans, etas, strict=True)
     ]
     tx.orders.add(order)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -146,100 +153,44 @@ def _place(tx: Transaction, new: NewOrder, *, now: datetime) -> OrderView:
         tx.products.change_counters(
             stock[sku].product_id, allocated=allocated, backordered=backordered
         )
+    refresh_etas(tx, requeue, now=now, reason="order_placed")
     return order_view(load_order(tx, order.id))
+
+
+def _date_new_lines(
+    tx: Transaction,
+    plans: Sequence[LinePlan],
+    stock: dict[str, Stock],
+    *,
+    priority: int,
+    today: date,
+) -> tuple[list[PegResult | None], set[int]]:
+    """ETAs of the new order's waiting units, and the products whose queues must be
+    re-pegged instead.
+
+    A line that joins the end of its product's queue is dated from the units ahead of it
+    (the product's backordered counter), without reading them; a line that jumps ahead of
+    waiting lines (higher priority) moves their dates, so the whole queue is re-pegged.
+    """
+    etas: list[PegResult | None] = []
+    requeue: set[int] = set()
+    ahead = {sku: s.backordered for sku, s in stock.items()}
+    bases: dict[str, EtaBasis] = {}
+    for plan in plans:
+        s = stock[plan.sku]
+        if plan.backordered == 0:
+            etas.append(None)
+            continue
+        if s.product_id in requeue or tx.orders.has_waiting_behind(s.product_id, priority):
+            requeue.add(s.product_id)
+            etas.append(None)
+            continue
+        basis = bases.setdefault(plan.sku, eta_basis(tx, s, today=today))
+        etas.append(basis.after(ahead[plan.sku], plan.backordered))
+        ahead[plan.sku] += plan.backordered
+    return etas, requeue
 
 
 def get_order(uow: UnitOfWork, order_id: int) -> OrderView:
     with uow.read() as tx:
         return order_view(load_order(tx, order_id))
-
-
-@dataclass(frozen=True, slots=True)
-class LineCancellation:
-    line_id: int
-    qty: int
-
-
-@retrying
-def cancel_order(
-    uow: UnitOfWork,
-    order_id: int,
-    lines: Sequence[LineCancellation] | None = None,
-    *,
-    now: datetime | None = None,
-) -> OrderView:
-    """Cancel unshipped units: waiting ones first, then allocated ones, which go at once
-    to the next waiting line. With no lines given, cancel everything not yet shipped."""
-    today = (now or utcnow()).date()
-    with uow.write() as tx:
-        product_ids = tx.orders.product_ids(order_id)
-        stock = lock_stock(tx, product_ids)
-        order = load_order(tx, order_id)
-        requested = _cancellations(order, lines)
-        if not requested:
-            return order_view(order)
-        changes, freed = _plan_cancellation(requested)
-        tx.orders.change_lines(changes)
-        for product_id, (from_backordered, from_allocated) in freed.items():
-            tx.products.change_counters(
-                product_id, allocated=-from_allocated, backordered=-from_backordered
-            )
-            before = stock[product_id]
-            released = replace(
-                before,
-                allocated=before.allocated - from_allocated,
-                backordered=before.backordered - from_backordered,
-            )
-            serve_product(tx, released, today=today)
-        view = order_view(load_order(tx, order_id))
-        tx.commit()
-        return view
-
-
-def _cancellations(
-    order: Order, lines: Sequence[LineCancellation] | None
-) -> list[tuple[OrderLine, int]]:
-    """The (line, qty) pairs to cancel; empty when an order is already fully cancelled."""
-    by_id = {line.id: line for line in order.lines}
-    if lines is None:
-        open_lines = [(ln, ln.allocated + ln.backordered) for ln in order.lines]
-        requested = [(ln, qty) for ln, qty in open_lines if qty > 0]
-        if not requested and any(ln.shipped for ln in order.lines):
-            raise ConflictError(
-                "every unit of this order has shipped or been cancelled; nothing can be cancelled",
-                details={"order_id": order.id},
-            )
-        return requested
-    ids = [c.line_id for c in lines]
-    if len(set(ids)) != len(ids):
-        raise InvalidInputError(
-            "a line may appear only once in a cancellation", details={"field": "lines"}
-        )
-    for line_id in ids:
-        if line_id not in by_id:
-            raise NotFoundError("order line", line_id)
-    return [(by_id[c.line_id], c.qty) for c in lines]
-
-
-def _plan_cancellation(
-    requested: Sequence[tuple[OrderLine, int]],
-) -> tuple[list[dict[str, int]], dict[int, tuple[int, int]]]:
-    """Line deltas, and (backordered, allocated) units freed per product; raises on any
-    line that can't give what is asked, before anything is written."""
-    changes: list[dict[str, int]] = []
-    freed: dict[int, tuple[int, int]] = {}
-    for line, qty in requested:
-        from_backordered, from_allocated = split_cancellation(
-            allocated=line.allocated, backordered=line.backordered, qty=qty
-        )
-        changes.append(
-            {
-                "line_id": line.id,
-                "d_backordered": -from_backordered,
-                "d_allocated": -from_allocated,
-                "d_cancelled": qty,
-            }
-        )
-        b, a = freed.get(line.product_id, (0, 0))
-        freed[line.product_id] = (b + from_backordered, a + from_allocated)
-    return changes, freed

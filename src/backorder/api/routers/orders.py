@@ -17,7 +17,7 @@ from backorder.api.schemas import (
 )
 from backorder.domain.access import Action
 from backorder.domain.allocation import LineRequest
-from backorder.services import orders, shipping
+from backorder.services import cancellation, orders, shipping
 
 router = APIRouter(tags=["orders"])
 
@@ -55,8 +55,8 @@ def get_order(order_id: OrderId, uow: Uow) -> OrderRead:
 def cancel_order(order_id: OrderId, uow: Uow, body: CancellationCreate | None = None) -> OrderRead:
     lines = None
     if body is not None and body.lines is not None:
-        lines = [orders.LineCancellation(c.line_id, c.qty) for c in body.lines]
-    return OrderRead.model_validate(orders.cancel_order(uow, order_id, lines))
+        lines = [cancellation.LineCancellation(c.line_id, c.qty) for c in body.lines]
+    return OrderRead.model_validate(cancellation.cancel_order(uow, order_id, lines))
 
 
 @router.post(

@@ -2,14 +2,18 @@
 
 from backorder.db.repositories.api_keys import ApiKeyRepository
 from backorder.db.repositories.customers import CustomerRepository
+from backorder.db.repositories.events import EventRepository
 from backorder.db.repositories.ledger import LedgerRepository
 from backorder.db.repositories.orders import OrderRepository
 from backorder.db.repositories.products import ProductRepository
+from backorder.db.repositories.purchasing import PurchasingRepository
 
 __all__ = [
     "ApiKeyRepository",
     "CustomerRepository",
+    "EventRepository",
     "LedgerRepository",
     "OrderRepository",
     "ProductRepository",
+    "PurchasingRepository",
 ]

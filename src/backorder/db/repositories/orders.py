@@ -7,6 +7,8 @@ change here is a delta in SQL and reads that follow a lock use ``populate_existi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, bindparam, case, func, select, update
@@ -37,6 +39,28 @@ def _line_update() -> Any:
             ),
         )
     )
+
+
+def _eta_update() -> Any:
+    return (
+        update(_lines)
+        .where(_lines.c.id == bindparam("line_id"))
+        .values(
+            estimated_ship_date=bindparam("eta"),
+            eta_source=bindparam("source"),
+            promised_ship_date=bindparam("promised"),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingEta:
+    line_id: int
+    order_id: int
+    backordered: int
+    estimated_ship_date: date | None
+    eta_source: str | None
+    promised_ship_date: date | None
 
 
 class OrderRepository:
@@ -102,6 +126,67 @@ class OrderRepository:
             WaitingLine(line_id=i, order_id=o, priority=p, placed_at=t, backordered=b)
             for i, o, p, t, b in self.session.execute(query)
         ]
+
+    def waiting_all(self, product_id: int) -> list[WaitingEta]:
+        """Every waiting line of a product in serving order, with its dates: what a full
+        ETA refresh walks. One index scan, only the columns pegging needs."""
+        query = (
+            select(
+                OrderLine.id,
+                OrderLine.order_id,
+                OrderLine.backordered,
+                OrderLine.estimated_ship_date,
+                OrderLine.eta_source,
+                OrderLine.promised_ship_date,
+            )
+            .where(OrderLine.product_id == product_id, OrderLine.backordered > 0)
+            .order_by(OrderLine.priority.desc(), OrderLine.placed_at, OrderLine.id)
+        )
+        return [WaitingEta(*row) for row in self.session.execute(query)]
+
+    def has_waiting_behind(self, product_id: int, priority: int) -> bool:
+        """Whether a new line of ``priority`` would be served before any waiting line."""
+        query = (
+            select(OrderLine.id)
+            .where(
+                OrderLine.product_id == product_id,
+                OrderLine.backordered > 0,
+                OrderLine.priority < priority,
+            )
+            .limit(1)
+        )
+        return self.session.scalar(query) is not None
+
+    def set_etas(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Rows of line_id, eta, source, promised: one executemany UPDATE."""
+        rows = list(rows)
+        if rows:
+            self.session.flush()
+            self.session.connection().execute(_eta_update(), rows)
+
+    def set_priority(self, order_id: int, priority: int) -> None:
+        self.session.execute(
+            update(_lines).where(_lines.c.order_id == order_id).values(priority=priority)
+        )
+
+    def shippable(
+        self, *, order_ids: Iterable[int] | None = None, offset: int = 0, limit: int = 100
+    ) -> list[int]:
+        """Orders that can ship now under their ship policy, oldest first."""
+        allocated = func.sum(OrderLine.allocated)
+        waiting = func.sum(OrderLine.backordered)
+        query = (
+            select(Order.id)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .group_by(Order.id, Order.ship_policy)
+            .having(allocated > 0, (Order.ship_policy == "partial") | (waiting == 0))
+            .order_by(Order.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        if order_ids is not None:
+            query = query.where(Order.id.in_(set(order_ids)))
+        return list(self.session.scalars(query))
 
     def queue(
         self, *, sku: str | None, customer_id: int | None, offset: int, limit: int

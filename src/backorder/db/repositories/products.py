@@ -71,10 +71,16 @@ class ProductRepository:
         return {p.id: p for p in self.session.scalars(query)}
 
     def change_counters(
-        self, product_id: int, *, on_hand: int = 0, allocated: int = 0, backordered: int = 0
+        self,
+        product_id: int,
+        *,
+        on_hand: int = 0,
+        allocated: int = 0,
+        backordered: int = 0,
+        on_order: int = 0,
     ) -> None:
         """Add deltas to the counters in one UPDATE; CHECK constraints refuse a breach."""
-        if not (on_hand or allocated or backordered):
+        if not (on_hand or allocated or backordered or on_order):
             return
         self.session.execute(
             update(Product)
@@ -83,6 +89,7 @@ class ProductRepository:
                 on_hand=Product.on_hand + on_hand,
                 allocated=Product.allocated + allocated,
                 backordered=Product.backordered + backordered,
+                on_order=Product.on_order + on_order,
             )
             .execution_options(synchronize_session=False)
         )

@@ -1,4 +1,5 @@
-"""Initial schema: products, customers, orders and lines, shipments, the ledger, API keys.
+"""Initial schema: catalogue, customers, orders and lines, shipments, the ledger, API keys,
+suppliers and purchase orders with their receipts, and the event outbox.
 
 Revision ID: 0001
 Revises:
@@ -9,6 +10,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy import Text
+from sqlalchemy.dialects import postgresql
 
 import backorder.db.types
 
@@ -44,6 +47,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
     )
     op.create_table(
+        "events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
+    )
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_events_type"), ["type"], unique=False)
+
+    op.create_table(
         "products",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=False),
@@ -56,6 +74,7 @@ def upgrade() -> None:
         sa.Column("on_hand", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("allocated", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("backordered", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("on_order", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "backorder_policy IN ('allow', 'deny', 'preorder')",
@@ -74,9 +93,20 @@ def upgrade() -> None:
             name=op.f("ck_products_backordered_within_cap"),
         ),
         sa.CheckConstraint("on_hand >= 0", name=op.f("ck_products_on_hand_not_negative")),
+        sa.CheckConstraint("on_order >= 0", name=op.f("ck_products_on_order_not_negative")),
         sa.CheckConstraint("price >= 0", name=op.f("ck_products_price_not_negative")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
         sa.UniqueConstraint("sku", name=op.f("uq_products_sku")),
+    )
+    op.create_table(
+        "suppliers",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("lead_time_days", sa.Integer(), nullable=False),
+        sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("lead_time_days >= 0", name=op.f("ck_suppliers_lead_time_not_negative")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_suppliers")),
     )
     op.create_table(
         "orders",
@@ -102,6 +132,75 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_orders_customer_id"), ["customer_id"], unique=False)
 
     op.create_table(
+        "purchase_orders",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "supplier_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("expected_date", sa.Date(), nullable=False),
+        sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('open', 'partially_received', 'received', 'cancelled')",
+            name=op.f("ck_purchase_orders_status_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["suppliers.id"], name=op.f("fk_purchase_orders_supplier_id_suppliers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_orders")),
+    )
+    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_purchase_orders_status"), ["status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_purchase_orders_supplier_id"), ["supplier_id"], unique=False
+        )
+
+    op.create_table(
+        "supplier_products",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "supplier_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("cost", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("lead_time_days", sa.Integer(), nullable=True),
+        sa.Column("min_order_qty", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.Column("pack_size", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.Column("preferred", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("cost >= 0", name=op.f("ck_supplier_products_cost_not_negative")),
+        sa.CheckConstraint(
+            "lead_time_days IS NULL OR lead_time_days >= 0",
+            name=op.f("ck_supplier_products_lead_time_ok"),
+        ),
+        sa.CheckConstraint(
+            "min_order_qty >= 1", name=op.f("ck_supplier_products_min_order_qty_positive")
+        ),
+        sa.CheckConstraint("pack_size >= 1", name=op.f("ck_supplier_products_pack_size_positive")),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_supplier_products_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"],
+            ["suppliers.id"],
+            name=op.f("fk_supplier_products_supplier_id_suppliers"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_supplier_products")),
+        sa.UniqueConstraint(
+            "supplier_id", "product_id", name=op.f("uq_supplier_products_supplier_id_product_id")
+        ),
+    )
+    with op.batch_alter_table("supplier_products", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_supplier_products_product_id"), ["product_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_supplier_products_supplier_id"), ["supplier_id"], unique=False
+        )
+
+    op.create_table(
         "order_lines",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -116,6 +215,8 @@ def upgrade() -> None:
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("placed_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("estimated_ship_date", sa.Date(), nullable=True),
+        sa.Column("eta_source", sa.String(length=16), nullable=True),
+        sa.Column("promised_ship_date", sa.Date(), nullable=True),
         sa.CheckConstraint(
             "allocated >= 0 AND backordered >= 0 AND shipped >= 0 AND cancelled >= 0",
             name=op.f("ck_order_lines_quantities_not_negative"),
@@ -146,6 +247,84 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "purchase_order_lines",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "purchase_order_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column(
+            "product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("ordered", sa.Integer(), nullable=False),
+        sa.Column("received", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("cancelled", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.CheckConstraint("ordered >= 1", name=op.f("ck_purchase_order_lines_ordered_positive")),
+        sa.CheckConstraint(
+            "received + cancelled <= ordered", name=op.f("ck_purchase_order_lines_within_ordered")
+        ),
+        sa.CheckConstraint(
+            "received >= 0 AND cancelled >= 0",
+            name=op.f("ck_purchase_order_lines_quantities_not_negative"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_purchase_order_lines_product_id_products"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["purchase_order_id"],
+            ["purchase_orders.id"],
+            name=op.f("fk_purchase_order_lines_purchase_order_id_purchase_orders"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_order_lines")),
+        sa.UniqueConstraint(
+            "purchase_order_id",
+            "product_id",
+            name=op.f("uq_purchase_order_lines_purchase_order_id_product_id"),
+        ),
+    )
+    with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_purchase_order_lines_product_id"), ["product_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_purchase_order_lines_purchase_order_id"),
+            ["purchase_order_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "receipts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "purchase_order_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column(
+            "supplier_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("days_late", sa.Integer(), nullable=False),
+        sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["purchase_order_id"],
+            ["purchase_orders.id"],
+            name=op.f("fk_receipts_purchase_order_id_purchase_orders"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["suppliers.id"], name=op.f("fk_receipts_supplier_id_suppliers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_receipts")),
+    )
+    with op.batch_alter_table("receipts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_receipts_purchase_order_id"), ["purchase_order_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_receipts_supplier_id"), ["supplier_id"], unique=False)
+
+    op.create_table(
         "shipments",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -171,6 +350,9 @@ def upgrade() -> None:
         sa.Column(
             "shipment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
+        sa.Column(
+            "receipt_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('adjustment', 'shipment', 'receipt')",
@@ -179,6 +361,9 @@ def upgrade() -> None:
         sa.CheckConstraint("delta <> 0", name=op.f("ck_inventory_movements_delta_not_zero")),
         sa.ForeignKeyConstraint(
             ["product_id"], ["products.id"], name=op.f("fk_inventory_movements_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["receipt_id"], ["receipts.id"], name=op.f("fk_inventory_movements_receipt_id_receipts")
         ),
         sa.ForeignKeyConstraint(
             ["shipment_id"],
@@ -192,6 +377,44 @@ def upgrade() -> None:
             batch_op.f("ix_inventory_movements_product_id"), ["product_id"], unique=False
         )
     _make_ledger_append_only()
+
+    op.create_table(
+        "receipt_lines",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "receipt_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "purchase_order_line_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column(
+            "product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("qty", sa.Integer(), nullable=False),
+        sa.Column("extra", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.CheckConstraint(
+            "extra >= 0 AND extra <= qty", name=op.f("ck_receipt_lines_extra_within_qty")
+        ),
+        sa.CheckConstraint("qty >= 1", name=op.f("ck_receipt_lines_qty_positive")),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_receipt_lines_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["purchase_order_line_id"],
+            ["purchase_order_lines.id"],
+            name=op.f("fk_receipt_lines_purchase_order_line_id_purchase_order_lines"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["receipt_id"], ["receipts.id"], name=op.f("fk_receipt_lines_receipt_id_receipts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_receipt_lines")),
+    )
+    with op.batch_alter_table("receipt_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_receipt_lines_receipt_id"), ["receipt_id"], unique=False
+        )
 
     op.create_table(
         "shipment_lines",
@@ -223,6 +446,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_shipment_lines_line_id"))
 
     op.drop_table("shipment_lines")
+    with op.batch_alter_table("receipt_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_receipt_lines_receipt_id"))
+
+    op.drop_table("receipt_lines")
     with op.batch_alter_table("inventory_movements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inventory_movements_product_id"))
 
@@ -233,17 +460,42 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_shipments_order_id"))
 
     op.drop_table("shipments")
+    with op.batch_alter_table("receipts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_receipts_supplier_id"))
+        batch_op.drop_index(batch_op.f("ix_receipts_purchase_order_id"))
+
+    op.drop_table("receipts")
+    with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_purchase_order_lines_purchase_order_id"))
+        batch_op.drop_index(batch_op.f("ix_purchase_order_lines_product_id"))
+
+    op.drop_table("purchase_order_lines")
     op.drop_index("ix_order_lines_waiting", table_name="order_lines")
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_order_lines_product_id"))
         batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
 
     op.drop_table("order_lines")
+    with op.batch_alter_table("supplier_products", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_supplier_products_supplier_id"))
+        batch_op.drop_index(batch_op.f("ix_supplier_products_product_id"))
+
+    op.drop_table("supplier_products")
+    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_purchase_orders_supplier_id"))
+        batch_op.drop_index(batch_op.f("ix_purchase_orders_status"))
+
+    op.drop_table("purchase_orders")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_orders_customer_id"))
 
     op.drop_table("orders")
+    op.drop_table("suppliers")
     op.drop_table("products")
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_events_type"))
+
+    op.drop_table("events")
     op.drop_table("customers")
     op.drop_table("api_keys")
 

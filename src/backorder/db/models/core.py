@@ -1,8 +1,9 @@
-"""Tables. CHECK constraints back the invariants of DESIGN.md in the database itself.
+"""Products, customers, orders and their lines, shipments, the ledger and API keys.
 
-A product row carries the counters that the hot path changes in SQL
-(``allocated = allocated + :n``): on_hand, allocated, backordered. ``available`` is never
-stored. Every quantity change of an order line happens under its product's row lock.
+CHECK constraints back the invariants of DESIGN.md in the database itself. A product row
+carries the counters that the hot path changes in SQL (``allocated = allocated + :n``):
+on_hand, allocated, backordered, on_order. ``available`` is never stored. Every quantity
+change of an order line happens under its product's row lock.
 """
 
 from __future__ import annotations
@@ -17,26 +18,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Numeric,
     String,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backorder.db.models.base import Base
 from backorder.db.types import Id, UTCDateTime
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Product(Base):
@@ -46,6 +35,7 @@ class Product(Base):
         CheckConstraint("allocated >= 0", name="allocated_not_negative"),
         CheckConstraint("allocated <= on_hand", name="allocated_within_on_hand"),
         CheckConstraint("backordered >= 0", name="backordered_not_negative"),
+        CheckConstraint("on_order >= 0", name="on_order_not_negative"),
         CheckConstraint(
             "backorder_policy IN ('allow', 'deny', 'preorder')", name="backorder_policy_known"
         ),
@@ -68,6 +58,7 @@ class Product(Base):
     on_hand: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     allocated: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     backordered: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    on_order: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -136,6 +127,10 @@ class OrderLine(Base):
     priority: Mapped[int] = mapped_column(Integer)
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     estimated_ship_date: Mapped[date | None] = mapped_column(Date)
+    eta_source: Mapped[str | None] = mapped_column(String(16))
+    """What the ETA rests on: purchase_order, lead_time, release; None when unknown."""
+    promised_ship_date: Mapped[date | None] = mapped_column(Date)
+    """The date last told to the customer; a later ETA is a delay to announce."""
 
     order: Mapped[Order] = relationship(lazy="raise", back_populates="lines")
     product: Mapped[Product] = relationship(lazy="raise")
@@ -178,6 +173,7 @@ class InventoryMovement(Base):
     delta: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(500))
     shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"))
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -1,0 +1,41 @@
+"""Tables, one module per area; import them from here."""
+
+from backorder.db.models.base import Base
+from backorder.db.models.core import (
+    ApiKey,
+    Customer,
+    InventoryMovement,
+    Order,
+    OrderLine,
+    Product,
+    Shipment,
+    ShipmentLine,
+)
+from backorder.db.models.events import Event
+from backorder.db.models.purchasing import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    Supplier,
+    SupplierProduct,
+)
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Customer",
+    "Event",
+    "InventoryMovement",
+    "Order",
+    "OrderLine",
+    "Product",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "Receipt",
+    "ReceiptLine",
+    "Shipment",
+    "ShipmentLine",
+    "Supplier",
+    "SupplierProduct",
+]

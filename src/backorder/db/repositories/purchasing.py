@@ -1,0 +1,197 @@
+"""Suppliers, supplier products, purchase orders and receipts.
+
+Lock order continues the one in ``products``: product rows first (by id), then the
+purchase order row. Open supply is read under the product lock, so it can't change
+while a use case pegs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from backorder.db.models import (
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    Supplier,
+    SupplierProduct,
+)
+from backorder.domain.purchasing import SupplierOffer
+
+OPEN_STATUSES = ("open", "partially_received")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSupply:
+    """The open rest of one purchase-order line."""
+
+    po_line_id: int
+    purchase_order_id: int
+    supplier_id: int
+    qty: int
+    expected_date: date
+
+
+class PurchasingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, *rows: object) -> None:
+        self.session.add_all(rows)
+        self.session.flush()
+
+    def supplier(self, supplier_id: int) -> Supplier | None:
+        return self.session.get(Supplier, supplier_id)
+
+    def suppliers(self, *, offset: int, limit: int) -> list[Supplier]:
+        query = select(Supplier).order_by(Supplier.id).offset(offset).limit(limit)
+        return list(self.session.scalars(query))
+
+    def supplier_product(self, supplier_id: int, product_id: int) -> SupplierProduct | None:
+        query = select(SupplierProduct).where(
+            SupplierProduct.supplier_id == supplier_id, SupplierProduct.product_id == product_id
+        )
+        return self.session.scalar(query)
+
+    def clear_preferred(self, product_id: int) -> None:
+        self.session.execute(
+            update(SupplierProduct)
+            .where(SupplierProduct.product_id == product_id)
+            .values(preferred=False)
+            .execution_options(synchronize_session=False)
+        )
+
+    def offers(self, product_ids: Iterable[int]) -> dict[int, list[SupplierOffer]]:
+        """Every supplier's offer per product; a missing lead time is the supplier's."""
+        query = (
+            select(SupplierProduct, Supplier.lead_time_days)
+            .join(Supplier, Supplier.id == SupplierProduct.supplier_id)
+            .where(SupplierProduct.product_id.in_(set(product_ids)))
+        )
+        offers: dict[int, list[SupplierOffer]] = {}
+        for sp, default_lead in self.session.execute(query):
+            lead = sp.lead_time_days if sp.lead_time_days is not None else default_lead
+            offers.setdefault(sp.product_id, []).append(
+                SupplierOffer(
+                    supplier_id=sp.supplier_id,
+                    cost=sp.cost,
+                    lead_time_days=lead,
+                    min_order_qty=sp.min_order_qty,
+                    pack_size=sp.pack_size,
+                    preferred=sp.preferred,
+                )
+            )
+        return offers
+
+    def purchase_order(self, po_id: int) -> PurchaseOrder | None:
+        """The purchase order with its lines, fresh from the database."""
+        return self.session.scalar(self._with_lines(po_id))
+
+    def lock_purchase_order(self, po_id: int) -> PurchaseOrder | None:
+        """The same, with its row locked FOR UPDATE: call after locking its products."""
+        return self.session.scalar(self._with_lines(po_id).with_for_update())
+
+    @staticmethod
+    def _with_lines(po_id: int) -> Select[PurchaseOrder]:
+        return (
+            select(PurchaseOrder)
+            .where(PurchaseOrder.id == po_id)
+            .options(selectinload(PurchaseOrder.lines))
+            .execution_options(populate_existing=True)
+        )
+
+    def product_ids(self, po_id: int) -> list[int]:
+        query = select(PurchaseOrderLine.product_id).where(
+            PurchaseOrderLine.purchase_order_id == po_id
+        )
+        return list(self.session.scalars(query))
+
+    def purchase_orders(
+        self, *, supplier_id: int | None, status: str | None, offset: int, limit: int
+    ) -> list[PurchaseOrder]:
+        query = select(PurchaseOrder).options(selectinload(PurchaseOrder.lines))
+        if supplier_id is not None:
+            query = query.where(PurchaseOrder.supplier_id == supplier_id)
+        if status is not None:
+            query = query.where(PurchaseOrder.status == status)
+        query = query.order_by(PurchaseOrder.id.desc()).offset(offset).limit(limit)
+        return list(self.session.scalars(query))
+
+    def skus(self, product_ids: Iterable[int]) -> dict[int, str]:
+        query = select(Product.id, Product.sku).where(Product.id.in_(set(product_ids)))
+        return {int(row[0]): str(row[1]) for row in self.session.execute(query)}
+
+    def open_supply(self, product_id: int) -> list[OpenSupply]:
+        """Open purchase-order lines of a product, earliest expected first."""
+        open_qty = (
+            PurchaseOrderLine.ordered - PurchaseOrderLine.received - (PurchaseOrderLine.cancelled)
+        )
+        query = (
+            select(
+                PurchaseOrderLine.id,
+                PurchaseOrder.id,
+                PurchaseOrder.supplier_id,
+                open_qty,
+                PurchaseOrder.expected_date,
+            )
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .where(
+                PurchaseOrderLine.product_id == product_id,
+                PurchaseOrder.status.in_(OPEN_STATUSES),
+                open_qty > 0,
+            )
+            .order_by(PurchaseOrder.expected_date, PurchaseOrderLine.id)
+        )
+        return [OpenSupply(*row) for row in self.session.execute(query)]
+
+    def days_late(
+        self, supplier_ids: Iterable[int], *, before: date | None
+    ) -> dict[int, list[int]]:
+        """Days late of each supplier's receipts (all, or those before a day)."""
+        query = select(Receipt.supplier_id, Receipt.days_late, Receipt.created_at).where(
+            Receipt.supplier_id.in_(set(supplier_ids))
+        )
+        history: dict[int, list[int]] = {}
+        for supplier_id, days, at in self.session.execute(query):
+            if before is None or at.date() < before:
+                history.setdefault(supplier_id, []).append(days)
+        return history
+
+    def change_po_line(self, line_id: int, *, received: int = 0, cancelled: int = 0) -> None:
+        self.session.execute(
+            update(PurchaseOrderLine)
+            .where(PurchaseOrderLine.id == line_id)
+            .values(
+                received=PurchaseOrderLine.received + received,
+                cancelled=PurchaseOrderLine.cancelled + cancelled,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    def set_status(self, po: PurchaseOrder, status: str) -> None:
+        po.status = status
+        self.session.flush()
+
+    def add_receipt(self, receipt: Receipt, lines: Iterable[ReceiptLine]) -> None:
+        self.add(receipt)
+        for line in lines:
+            line.receipt_id = receipt.id
+            self.session.add(line)
+        self.session.flush()
+
+    def on_order_by_product(self) -> dict[int, int]:
+        """Open purchase-order quantity per product: what ``on_order`` must be."""
+        open_qty = (
+            PurchaseOrderLine.ordered - PurchaseOrderLine.received - (PurchaseOrderLine.cancelled)
+        )
+        query = select(PurchaseOrderLine.product_id, func.sum(open_qty)).group_by(
+            PurchaseOrderLine.product_id
+        )
+        return {pid: int(total) for pid, total in self.session.execute(query)}

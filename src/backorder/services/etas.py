@@ -1,0 +1,122 @@
+"""Keeping every waiting line's ETA current, and announcing delays.
+
+A refresh pegs a product's whole queue against its open supply (see
+``domain.pegging``) and writes only the lines whose date changed. It is the only
+writer of ETAs besides order placement, which dates a new line at the end of the queue
+from the units ahead of it, without reading them. The caller holds the product's lock.
+
+A supplier's lateness counts receipts before today, so every date computed today uses
+the same padding; the daily refresh picks up yesterday's receipts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from backorder.db.repositories.orders import WaitingEta
+from backorder.db.repositories.products import to_stock
+from backorder.db.uow import Transaction
+from backorder.domain.model import Stock
+from backorder.domain.pegging import Demand, PegResult, Supply, eta_after, is_delay, peg
+from backorder.domain.purchasing import choose_supplier, lateness_days
+
+
+@dataclass(frozen=True, slots=True)
+class EtaBasis:
+    """What dates a product's waiting lines: supply, a fresh order's arrival, release."""
+
+    supplies: list[Supply]
+    fallback: date | None
+    not_before: date | None
+    handling_days: int
+
+    def after(self, ahead: int, qty: int) -> PegResult:
+        return eta_after(
+            ahead,
+            qty,
+            self.supplies,
+            fallback=self.fallback,
+            handling_days=self.handling_days,
+            not_before=self.not_before,
+        )
+
+
+def eta_basis(tx: Transaction, stock: Stock, *, today: date) -> EtaBasis:
+    settings = tx.settings
+    open_supply = tx.purchasing.open_supply(stock.product_id)
+    chosen = choose_supplier(tx.purchasing.offers([stock.product_id]).get(stock.product_id, []))
+    suppliers = {s.supplier_id for s in open_supply} | ({chosen.supplier_id} if chosen else set())
+    history = tx.purchasing.days_late(suppliers, before=today)
+    late = {sid: lateness_days(days, settings.lateness_percentile) for sid, days in history.items()}
+    supplies = [Supply(s.qty, s.expected_date, late.get(s.supplier_id, 0)) for s in open_supply]
+    held = stock.is_held(today)
+    if held and stock.available > 0:
+        supplies.insert(0, Supply(stock.available, today, source="stock"))
+    fallback = None
+    if chosen is not None:
+        fallback = today + timedelta(days=chosen.lead_time_days + late.get(chosen.supplier_id, 0))
+    elif stock.lead_time_days is not None:
+        fallback = today + timedelta(days=stock.lead_time_days)
+    return EtaBasis(
+        supplies=supplies,
+        fallback=fallback,
+        not_before=stock.release_date if held else None,
+        handling_days=settings.handling_days,
+    )
+
+
+def refresh_etas(tx: Transaction, product_ids: Iterable[int], *, now: datetime, reason: str) -> int:
+    """Re-peg the queues of locked products; record ``order.eta_changed`` for each line
+    whose date moved past what its customer was told. Returns the lines changed."""
+    changed = 0
+    for stock in (to_stock(p) for p in tx.products.lock(product_ids).values()):
+        if stock.backordered > 0:
+            changed += _refresh(tx, stock, now=now, reason=reason)
+    return changed
+
+
+def _refresh(tx: Transaction, stock: Stock, *, now: datetime, reason: str) -> int:
+    basis = eta_basis(tx, stock, today=now.date())
+    waiting = tx.orders.waiting_all(stock.product_id)
+    results = peg(
+        [Demand(w.line_id, w.backordered) for w in waiting],
+        basis.supplies,
+        fallback=basis.fallback,
+        handling_days=basis.handling_days,
+        not_before=basis.not_before,
+    )
+    rows = []
+    for w in waiting:
+        result = results[w.line_id]
+        eta, promised = result.estimated_ship_date, w.promised_ship_date
+        if is_delay(promised, eta):
+            _announce_delay(tx, w, stock.sku, eta, now=now, reason=reason)
+        if promised is None or is_delay(promised, eta):
+            promised = eta
+        before = (w.estimated_ship_date, w.eta_source, w.promised_ship_date)
+        if (eta, result.source, promised) != before:
+            rows.append(
+                {"line_id": w.line_id, "eta": eta, "source": result.source, "promised": promised}
+            )
+    tx.orders.set_etas(rows)
+    return len(rows)
+
+
+def _announce_delay(
+    tx: Transaction, line: WaitingEta, sku: str, eta: date | None, *, now: datetime, reason: str
+) -> None:
+    promised = line.promised_ship_date
+    tx.events.add(
+        "order.eta_changed",
+        {
+            "order_id": line.order_id,
+            "line_id": line.line_id,
+            "sku": sku,
+            "old_date": promised.isoformat() if promised else None,
+            "new_date": eta.isoformat() if eta else None,
+            "reason": reason,
+        },
+        at=now,
+    )
