@@ -725,6 +725,7 @@ def test_backorders_list_numbers_positions_from_one_per_product(api: Api) -> Non
             "created_at",
             "customer_id",
             "estimated_ship_date",
+            "eta_source",
             "line_id",
             "order_id",
             "position",

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from backorder import __version__
 from backorder.api import errors
-from backorder.api.routers import backorders, customers, orders, products
+from backorder.api.routers import backorders, customers, orders, products, purchasing
 from backorder.config import Settings
 from backorder.db.uow import UnitOfWork
 
@@ -34,6 +34,7 @@ def create_app(uow: UnitOfWork | None = None) -> FastAPI:
     )
     app.state.uow = unit
     errors.install(app)
-    for router in (products.router, customers.router, orders.router, backorders.router):
+    routers = (products, customers, orders, backorders, purchasing)
+    for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     return app

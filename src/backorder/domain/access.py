@@ -18,6 +18,9 @@ class Action(StrEnum):
     CANCEL_ORDER = "cancel_order"
     SHIP_ORDER = "ship_order"
     READ_BACKORDERS = "read_backorders"
+    PRIORITIZE_ORDER = "prioritize_order"
+    PURCHASE = "purchase"
+    RECEIVE_STOCK = "receive_stock"
 
 
 _STOREFRONT = frozenset(

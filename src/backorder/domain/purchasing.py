@@ -72,3 +72,24 @@ def performance(days_late: Sequence[int]) -> Performance:
         mean_days_late=sum(late) / len(late),
         p80_days_late=lateness_days(late, 80),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """Units of one waiting line that a suggested purchase covers."""
+
+    order_id: int
+    line_id: int
+    qty: int
+
+
+def uncovered(waiting: Sequence[Cover], *, covered: int) -> list[Cover]:
+    """The waiting units (in serving order) beyond the first ``covered`` ones, which stock
+    and open purchase orders already account for."""
+    result: list[Cover] = []
+    for line in waiting:
+        skip = min(covered, line.qty)
+        covered -= skip
+        if line.qty > skip:
+            result.append(Cover(line.order_id, line.line_id, line.qty - skip))
+    return result

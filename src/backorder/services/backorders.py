@@ -18,6 +18,7 @@ class WaitingLineView:
     priority: int
     created_at: datetime
     estimated_ship_date: date | None
+    eta_source: str | None
     position: int
 
 

@@ -90,7 +90,8 @@ class Drift:
 
 
 def verify_inventory(uow: UnitOfWork) -> tuple[int, list[Drift]]:
-    """Rebuild every product's counters from the ledger and the lines; list any drift.
+    """Rebuild every product's counters from the ledger, the order lines and the purchase
+    order lines; list any drift.
 
     Returns the number of products checked and the drifts found. Reads one consistent
     snapshot, so it can run while orders flow (on PostgreSQL).
@@ -99,6 +100,7 @@ def verify_inventory(uow: UnitOfWork) -> tuple[int, list[Drift]]:
         ledger = tx.ledger.on_hand_by_product()
         shipped = tx.ledger.shipped_by_product()
         lines = tx.ledger.line_totals_by_product()
+        on_order = tx.purchasing.on_order_by_product()
         products = list(tx.session.scalars(select(Product).order_by(Product.sku)))
     drifts: list[Drift] = []
     for p in products:
@@ -108,6 +110,7 @@ def verify_inventory(uow: UnitOfWork) -> tuple[int, list[Drift]]:
             "allocated": (p.allocated, allocated),
             "backordered": (p.backordered, backordered),
             "shipped": (shipped.get(p.id, 0), lines_shipped),
+            "on_order": (p.on_order, on_order.get(p.id, 0)),
         }
         drifts += [
             Drift(p.sku, counter, stored, want)

@@ -194,3 +194,24 @@ def _date_new_lines(
 def get_order(uow: UnitOfWork, order_id: int) -> OrderView:
     with uow.read() as tx:
         return order_view(load_order(tx, order_id))
+
+
+@retrying
+def change_order_priority(
+    uow: UnitOfWork, order_id: int, priority: int | None, *, now: datetime | None = None
+) -> OrderView:
+    """Set (or, with None, clear) an order's own priority. Its waiting lines move in their
+    queues at once, and lines pushed back whose date slips get a delay notice."""
+    now = now or utcnow()
+    with uow.write() as tx:
+        product_ids = tx.orders.product_ids(order_id)
+        lock_stock(tx, product_ids)
+        order = load_order(tx, order_id)
+        customer = tx.customers.get(order.customer_id)
+        assert customer is not None
+        order.priority = priority
+        tx.orders.set_priority(order_id, priority if priority is not None else customer.priority)
+        refresh_etas(tx, product_ids, now=now, reason="priority_changed")
+        view = order_view(load_order(tx, order_id))
+        tx.commit()
+        return view

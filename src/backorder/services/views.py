@@ -75,7 +75,7 @@ def inventory_view(product: Product) -> InventoryView:
         allocated=product.allocated,
         available=product.on_hand - product.allocated,
         backordered=product.backordered,
-        on_order=0,
+        on_order=product.on_order,
     )
 
 

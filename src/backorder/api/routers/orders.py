@@ -12,6 +12,7 @@ from backorder.api.schemas import (
     CancellationCreate,
     OrderCreate,
     OrderRead,
+    OrderUpdate,
     ShipmentCreate,
     ShipmentRead,
 )
@@ -49,6 +50,12 @@ def place_order(body: OrderCreate, uow: Uow, response: Response) -> OrderRead:
 @router.get("/orders/{order_id}", dependencies=[Depends(require(Action.READ_ORDER))])
 def get_order(order_id: OrderId, uow: Uow) -> OrderRead:
     return OrderRead.model_validate(orders.get_order(uow, order_id))
+
+
+@router.patch("/orders/{order_id}", dependencies=[Depends(require(Action.PRIORITIZE_ORDER))])
+def change_priority(order_id: OrderId, body: OrderUpdate, uow: Uow) -> OrderRead:
+    """Move an order's waiting lines in their queues; customers pushed back get a notice."""
+    return OrderRead.model_validate(orders.change_order_priority(uow, order_id, body.priority))
 
 
 @router.post("/orders/{order_id}/cancel", dependencies=[Depends(require(Action.CANCEL_ORDER))])

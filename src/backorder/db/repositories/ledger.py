@@ -24,6 +24,7 @@ class LedgerRepository:
         reason: str,
         at: datetime,
         shipment_id: int | None = None,
+        receipt_id: int | None = None,
     ) -> None:
         self.session.add(
             InventoryMovement(
@@ -32,6 +33,7 @@ class LedgerRepository:
                 delta=delta,
                 reason=reason,
                 shipment_id=shipment_id,
+                receipt_id=receipt_id,
                 created_at=at,
             )
         )

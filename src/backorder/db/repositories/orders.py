@@ -22,6 +22,7 @@ _lines: Table = OrderLine.__table__  # type: ignore[assignment]
 
 def _line_update() -> Any:
     """One UPDATE of a line by deltas; clears its ETA once nothing of it waits."""
+    still_waiting = _lines.c.backordered + bindparam("d_backordered") > 0
     return (
         update(_lines)
         .where(_lines.c.id == bindparam("line_id"))
@@ -30,13 +31,8 @@ def _line_update() -> Any:
             backordered=_lines.c.backordered + bindparam("d_backordered"),
             shipped=_lines.c.shipped + bindparam("d_shipped"),
             cancelled=_lines.c.cancelled + bindparam("d_cancelled"),
-            estimated_ship_date=case(
-                (
-                    _lines.c.backordered + bindparam("d_backordered") > 0,
-                    _lines.c.estimated_ship_date,
-                ),
-                else_=None,
-            ),
+            estimated_ship_date=case((still_waiting, _lines.c.estimated_ship_date), else_=None),
+            eta_source=case((still_waiting, _lines.c.eta_source), else_=None),
         )
     )
 
@@ -61,6 +57,16 @@ class WaitingEta:
     estimated_ship_date: date | None
     eta_source: str | None
     promised_ship_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyOrder:
+    """An order that can ship now: the cross-dock list is made of these."""
+
+    order_id: int
+    customer_id: int
+    ship_policy: str
+    units: int
 
 
 class OrderRepository:
@@ -171,14 +177,14 @@ class OrderRepository:
 
     def shippable(
         self, *, order_ids: Iterable[int] | None = None, offset: int = 0, limit: int = 100
-    ) -> list[int]:
+    ) -> list[ReadyOrder]:
         """Orders that can ship now under their ship policy, oldest first."""
         allocated = func.sum(OrderLine.allocated)
         waiting = func.sum(OrderLine.backordered)
         query = (
-            select(Order.id)
+            select(Order.id, Order.customer_id, Order.ship_policy, allocated)
             .join(OrderLine, OrderLine.order_id == Order.id)
-            .group_by(Order.id, Order.ship_policy)
+            .group_by(Order.id, Order.customer_id, Order.ship_policy)
             .having(allocated > 0, (Order.ship_policy == "partial") | (waiting == 0))
             .order_by(Order.id)
             .offset(offset)
@@ -186,7 +192,7 @@ class OrderRepository:
         )
         if order_ids is not None:
             query = query.where(Order.id.in_(set(order_ids)))
-        return list(self.session.scalars(query))
+        return [ReadyOrder(*row) for row in self.session.execute(query)]
 
     def queue(
         self, *, sku: str | None, customer_id: int | None, offset: int, limit: int
@@ -210,6 +216,7 @@ class OrderRepository:
                 OrderLine.priority,
                 OrderLine.placed_at.label("created_at"),
                 OrderLine.estimated_ship_date,
+                OrderLine.eta_source,
                 position.label("position"),
             )
             .join(Order, Order.id == OrderLine.order_id)

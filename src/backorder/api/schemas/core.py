@@ -14,6 +14,37 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from backorder.domain.model import BackorderPolicy, LineStatus, OrderStatus, ShipPolicy
 
+__all__ = [
+    "MAX_ID",
+    "MAX_QTY",
+    "SKU_PATTERN",
+    "AdjustmentCreate",
+    "AvailabilityRead",
+    "CancellationCreate",
+    "CustomerCreate",
+    "CustomerRead",
+    "EntityId",
+    "Input",
+    "InventoryRead",
+    "LineCancellationCreate",
+    "OrderCreate",
+    "OrderLineCreate",
+    "OrderLineRead",
+    "OrderRead",
+    "OrderUpdate",
+    "Output",
+    "Priority",
+    "ProductCreate",
+    "ProductRead",
+    "Qty",
+    "ShipmentCreate",
+    "ShipmentLineRead",
+    "ShipmentRead",
+    "Sku",
+    "Text",
+    "WaitingLineRead",
+]
+
 MAX_QTY = 1_000_000_000
 MAX_ID = 2**63 - 1
 
@@ -159,6 +190,12 @@ class ShipmentRead(Output):
     lines: list[ShipmentLineRead]
 
 
+class OrderUpdate(Input):
+    priority: Priority | None = Field(
+        description="The order's own serving priority; null falls back to the customer's"
+    )
+
+
 class WaitingLineRead(Output):
     order_id: int
     line_id: int
@@ -168,4 +205,7 @@ class WaitingLineRead(Output):
     priority: int
     created_at: datetime
     estimated_ship_date: date | None
+    eta_source: str | None = Field(
+        description="purchase_order, stock, lead_time or release; null: no date can be given"
+    )
     position: int
