@@ -6,18 +6,15 @@ the service refuses (1) or the input is wrong (2).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from backorder.cli_common import err, out, service
+from backorder.cli_purchasing import etas_app, po_app
 from backorder.config import Settings
 from backorder.db import migrate
-from backorder.db.uow import UnitOfWork
-from backorder.domain.errors import BackorderError
 from backorder.domain.model import Role
 from backorder.services import backorders, catalogue, inventory, keys, orders
 
@@ -30,6 +27,8 @@ orders_app = typer.Typer(help="Orders.", no_args_is_help=True)
 preorders_app = typer.Typer(help="Pre-orders.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
+    (po_app, "po"),
+    (etas_app, "etas"),
     (keys_app, "keys"),
     (inventory_app, "inventory"),
     (backorders_app, "backorders"),
@@ -37,22 +36,6 @@ for sub, name in (
     (preorders_app, "preorders"),
 ):
     app.add_typer(sub, name=name)
-
-out = Console()
-err = Console(stderr=True)
-
-
-@contextmanager
-def service() -> Iterator[UnitOfWork]:
-    """A unit of work on the configured database; refusals become a message and exit 1."""
-    uow = UnitOfWork(Settings())
-    try:
-        yield uow
-    except BackorderError as error:
-        err.print(f"[red]{error.code}[/red]: {error.message}")
-        raise typer.Exit(1) from error
-    finally:
-        uow.dispose()
 
 
 @app.command()

@@ -17,10 +17,11 @@ from datetime import date, datetime, timedelta
 
 from backorder.db.repositories.orders import WaitingEta
 from backorder.db.repositories.products import to_stock
-from backorder.db.uow import Transaction
+from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.model import Stock
 from backorder.domain.pegging import Demand, PegResult, Supply, eta_after, is_delay, peg
 from backorder.domain.purchasing import choose_supplier, lateness_days
+from backorder.services.clock import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +121,19 @@ def _announce_delay(
         },
         at=now,
     )
+
+
+def products_waiting(uow: UnitOfWork) -> list[int]:
+    """Ids of the products that have waiting lines, for the daily refresh."""
+    with uow.read() as tx:
+        return tx.products.waiting_ids()
+
+
+@retrying
+def refresh_product(uow: UnitOfWork, product_id: int, *, now: datetime | None = None) -> int:
+    """Re-peg one product in its own short transaction (the daily refresh runs these one
+    by one, so no lock is held across the catalogue)."""
+    with uow.write() as tx:
+        changed = refresh_etas(tx, [product_id], now=now or utcnow(), reason="daily_refresh")
+        tx.commit()
+        return changed

@@ -55,6 +55,10 @@ class ProductRepository:
     def all_ids(self) -> list[int]:
         return list(self.session.scalars(select(Product.id).order_by(Product.id)))
 
+    def waiting_ids(self) -> list[int]:
+        query = select(Product.id).where(Product.backordered > 0).order_by(Product.id)
+        return list(self.session.scalars(query))
+
     def lock(self, product_ids: Iterable[int]) -> dict[int, Product]:
         """Lock the rows FOR UPDATE in id order and return them fresh from the database.
 
