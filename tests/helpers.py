@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy import select
 
 from backorder.db.models import Customer, InventoryMovement, Order, OrderLine, Product
+from backorder.db.repositories.products import to_stock
 from backorder.db.uow import UnitOfWork
 from backorder.domain.allocation import LineRequest
 from backorder.domain.model import BackorderPolicy, ShipPolicy
+from backorder.domain.pegging import Demand, peg
 from backorder.services import catalogue, inventory, orders
+from backorder.services.etas import eta_basis
 from backorder.services.views import OrderView
 
 
@@ -98,3 +101,25 @@ def check_invariants(uow: UnitOfWork, *, today: date) -> None:
         assert not (idle and not held), f"invariant 3: {p.sku} idles stock while lines wait"
         ledger = sum(m.delta for m in movements if m.product_id == p.id)
         assert p.on_hand == ledger, f"invariant 4: {p.sku} on hand {p.on_hand} != ledger {ledger}"
+
+
+def check_etas_are_pegged(uow: UnitOfWork, *, today: date) -> None:
+    """Every waiting line's stored ETA and its source equal what pegging the product's
+    whole queue from scratch gives: no shortcut may leave a date behind."""
+    with uow.read() as tx:
+        for product in tx.session.scalars(select(Product).where(Product.backordered > 0)):
+            basis = eta_basis(tx, to_stock(product), today=today)
+            waiting = tx.orders.waiting_all(product.id)
+            fresh = peg(
+                [Demand(w.line_id, w.backordered) for w in waiting],
+                basis.supplies,
+                fallback=basis.fallback,
+                handling_days=basis.handling_days,
+                not_before=basis.not_before,
+            )
+            for w in waiting:
+                want = fresh[w.line_id]
+                got = (w.estimated_ship_date, w.eta_source)
+                assert got == (want.estimated_ship_date, want.source), (
+                    f"{product.sku} line {w.line_id}: stored {got}, pegged {want}"
+                )

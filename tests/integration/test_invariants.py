@@ -1,19 +1,22 @@
 """Random sequences of operations keep invariants 1 to 5 of DESIGN.md, on both databases.
 
-Hypothesis drives orders, adjustments, cancellations and shipments; after every step the
-stored state is checked against the invariants, and every refused step must have changed
-nothing at all.
+Hypothesis drives orders, adjustments, cancellations, shipments, priority changes and
+purchase orders (created, received, rescheduled, cancelled); after every step the stored
+state is checked against the invariants, every waiting line's ETA must equal what pegging
+its product's queue from scratch gives, and every refused step must have changed nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
+    precondition,
     RuleBasedStateMachine,
     initialize,
     invariant,
@@ -25,10 +28,24 @@ from backorder.db.uow import UnitOfWork
 from backorder.domain.allocation import LineRequest
 from backorder.domain.errors import BackorderError, ConflictError, OutOfStockError
 from backorder.domain.model import BackorderPolicy, ShipPolicy
-from backorder.services import cancellation, inventory, orders, shipping
+from backorder.services import (
+    cancellation,
+    inventory,
+    orders,
+    purchase_orders,
+    receiving,
+    shipping,
+    suppliers,
+)
 from backorder.services.cancellation import LineCancellation
 from backorder.services.orders import NewOrder
-from tests.helpers import add_customer, add_product, check_invariants, snapshot
+from tests.helpers import (
+    add_customer,
+    add_product,
+    check_etas_are_pegged,
+    check_invariants,
+    snapshot,
+)
 
 TODAY = datetime.now(UTC).date()
 SKUS = ["ALLOW", "DENY", "CAPPED", "PRE"]
@@ -55,6 +72,17 @@ def build_machine(fresh: Callable[[], UnitOfWork]) -> type[RuleBasedStateMachine
                 release_date=TODAY + timedelta(days=30),
             )
             self.customers = [add_customer(self.uow, priority=p) for p in (0, 0, 5)]
+            slow = suppliers.create_supplier(
+                self.uow, name="Slow", email="s@example.com", lead_time_days=9
+            )
+            fast = suppliers.create_supplier(
+                self.uow, name="Fast", email="f@example.com", lead_time_days=2
+            )
+            self.suppliers = [slow.id, fast.id]
+            for supplier, sku in ((slow.id, "ALLOW"), (fast.id, "ALLOW"), (fast.id, "PRE")):
+                offer = suppliers.NewSupplierProduct(sku=sku, cost=Decimal("1.00"), pack_size=2)
+                suppliers.add_supplier_product(self.uow, supplier, offer)
+            self.purchase_orders: list[int] = []
 
         def refused(self, action: Callable[[], Any], *expected: type[BackorderError]) -> Any:
             """Run ``action``; if it is refused, the database must be exactly as before."""
@@ -111,6 +139,7 @@ def build_machine(fresh: Callable[[], UnitOfWork]) -> type[RuleBasedStateMachine
                 BackorderError,
             )
 
+        @precondition(lambda self: bool(getattr(self, "orders", [])))
         @rule(pick=st.integers(0, 50), qty=st.none() | st.integers(1, 4))
         def cancel(self, pick: int, qty: int | None) -> None:
             if not self.orders:
@@ -124,6 +153,62 @@ def build_machine(fresh: Callable[[], UnitOfWork]) -> type[RuleBasedStateMachine
                 lambda: cancellation.cancel_order(self.uow, order_id, lines), ConflictError
             )
 
+        @precondition(lambda self: bool(getattr(self, "orders", [])))
+        @rule(pick=st.integers(0, 50), priority=st.none() | st.integers(-2, 9))
+        def prioritize(self, pick: int, priority: int | None) -> None:
+            if self.orders:
+                order_id = self.orders[pick % len(self.orders)]
+                orders.change_order_priority(self.uow, order_id, priority)
+
+        @rule(
+            supplier=st.integers(0, 1),
+            lines=st.lists(
+                st.tuples(st.sampled_from(["ALLOW", "CAPPED", "PRE"]), st.integers(1, 6)),
+                min_size=1,
+                max_size=2,
+                unique_by=lambda line: line[0],
+            ),
+            days=st.integers(0, 20),
+        )
+        def purchase(self, supplier: int, lines: list[tuple[str, int]], days: int) -> None:
+            new = purchase_orders.NewPurchaseOrder(
+                self.suppliers[supplier], lines, expected_date=TODAY + timedelta(days=days)
+            )
+            self.purchase_orders.append(purchase_orders.create_purchase_order(self.uow, new).id)
+
+        @precondition(lambda self: bool(getattr(self, "purchase_orders", [])))
+        @rule(pick=st.integers(0, 50), qty=st.integers(1, 8), line=st.integers(0, 1))
+        def receive(self, pick: int, qty: int, line: int) -> None:
+            if self.purchase_orders:
+                po_id = self.purchase_orders[pick % len(self.purchase_orders)]
+                po = purchase_orders.get_purchase_order(self.uow, po_id)
+                sku = po.lines[line % len(po.lines)].sku
+                self.refused(
+                    lambda: receiving.receive_purchase_order(self.uow, po_id, [(sku, qty)]),
+                    ConflictError,
+                )
+
+        @precondition(lambda self: bool(getattr(self, "purchase_orders", [])))
+        @rule(pick=st.integers(0, 50), days=st.integers(0, 30))
+        def reschedule(self, pick: int, days: int) -> None:
+            if self.purchase_orders:
+                po_id = self.purchase_orders[pick % len(self.purchase_orders)]
+                day = TODAY + timedelta(days=days)
+                self.refused(
+                    lambda: purchase_orders.reschedule_purchase_order(self.uow, po_id, day),
+                    ConflictError,
+                )
+
+        @precondition(lambda self: bool(getattr(self, "purchase_orders", [])))
+        @rule(pick=st.integers(0, 50))
+        def cancel_purchase(self, pick: int) -> None:
+            if self.purchase_orders:
+                po_id = self.purchase_orders[pick % len(self.purchase_orders)]
+                self.refused(
+                    lambda: purchase_orders.cancel_purchase_order(self.uow, po_id), ConflictError
+                )
+
+        @precondition(lambda self: bool(getattr(self, "orders", [])))
         @rule(pick=st.integers(0, 50))
         def ship(self, pick: int) -> None:
             if self.orders:
@@ -132,8 +217,10 @@ def build_machine(fresh: Callable[[], UnitOfWork]) -> type[RuleBasedStateMachine
 
         @invariant()
         def holds(self) -> None:
-            if hasattr(self, "customers"):
+            if hasattr(self, "purchase_orders"):
                 check_invariants(self.uow, today=TODAY)
+                check_etas_are_pegged(self.uow, today=TODAY)
+                assert inventory.verify_inventory(self.uow)[1] == []
 
         def teardown(self) -> None:
             self.uow.dispose()
@@ -148,8 +235,8 @@ def test_random_operations_keep_the_invariants(
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=40,
-            stateful_step_count=20,
+            max_examples=50,
+            stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
         ),
