@@ -1,10 +1,11 @@
 # make serve: set up and run the service on SQLite (./var/backorder.db)
 # make test:  set up and run ruff, mypy and every test
+# make bench: run the benchmarks
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint typecheck pytest clean
+.PHONY: serve test lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,11 @@ pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Benchmarks print tables and write bench/results/*.json. PostgreSQL figures need
+# BACKORDER_BENCH_POSTGRES_URL pointing at a scratch database (its schema is reset).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.receiving
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output

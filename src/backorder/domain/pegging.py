@@ -8,9 +8,10 @@ time. Every date carries the supplier's measured lateness: estimates are conserv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +25,15 @@ class Supply:
     source: str = "purchase_order"
 
 
-@dataclass(frozen=True, slots=True)
-class Demand:
-    """Units one waiting line needs, in serving order."""
+class Demand(NamedTuple):
+    """Units one waiting line needs, in serving order. (A tuple: a queue can hold
+    100,000 of them.)"""
 
     line_id: int
     qty: int
 
 
-@dataclass(frozen=True, slots=True)
-class PegResult:
+class PegResult(NamedTuple):
     """A line's ETA and what it rests on: purchase_order, stock, lead_time, release, or
     None when no date can be given."""
 
@@ -46,14 +46,14 @@ class PegResult:
 
 
 def peg(
-    demands: Sequence[Demand],
+    demands: Iterable[tuple[int, int]],
     supplies: Sequence[Supply],
     *,
     fallback: date | None,
     handling_days: int,
     not_before: date | None = None,
 ) -> dict[int, PegResult]:
-    """The ETA of every demand (given in serving order).
+    """The ETA of every demand, (line_id, qty) pairs given in serving order.
 
     ``fallback`` is the arrival date of a new order from the chosen supplier (lateness
     included), or None when nothing is known. ``not_before`` (a pre-order's release date)
@@ -62,18 +62,22 @@ def peg(
     queue = sorted(supplies, key=lambda s: s.expected_date)
     handling = timedelta(days=handling_days)
     index, left = 0, queue[0].qty if queue else 0
+    dated: dict[int, PegResult] = {}  # by supply index, -1 beyond all supply
     results: dict[int, PegResult] = {}
-    for demand in demands:
-        need, last = demand.qty, None
+    for line_id, qty in demands:
+        need, last = qty, -1
         while need > 0 and index < len(queue):
             take = min(need, left)
-            need, left, last = need - take, left - take, queue[index]
+            need, left, last = need - take, left - take, index
             if left == 0:
                 index += 1
                 left = queue[index].qty if index < len(queue) else 0
-        results[demand.line_id] = _dated(
-            last if need == 0 else None, fallback, handling=handling, not_before=not_before
-        )
+        if need:
+            last = -1
+        if last not in dated:
+            supply = queue[last] if last >= 0 else None
+            dated[last] = _dated(supply, fallback, handling=handling, not_before=not_before)
+        results[line_id] = dated[last]
     return results
 
 

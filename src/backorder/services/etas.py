@@ -19,7 +19,7 @@ from backorder.db.repositories.orders import WaitingEta
 from backorder.db.repositories.products import to_stock
 from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.model import Stock
-from backorder.domain.pegging import Demand, PegResult, Supply, eta_after, is_delay, peg
+from backorder.domain.pegging import PegResult, Supply, eta_after, is_delay, peg
 from backorder.domain.purchasing import choose_supplier, lateness_days
 from backorder.services.clock import utcnow
 
@@ -82,7 +82,7 @@ def _refresh(tx: Transaction, stock: Stock, *, now: datetime, reason: str) -> in
     basis = eta_basis(tx, stock, today=now.date())
     waiting = tx.orders.waiting_all(stock.product_id)
     results = peg(
-        [Demand(w.line_id, w.backordered) for w in waiting],
+        [(w.line_id, w.backordered) for w in waiting],
         basis.supplies,
         fallback=basis.fallback,
         handling_days=basis.handling_days,

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from backorder.db.models import PurchaseOrder, PurchaseOrderLine
+from backorder.db.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from backorder.db.repositories.purchasing import OPEN_STATUSES
 from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.domain.model import Stock
+from backorder.domain.purchasing import SupplierOffer
 from backorder.services.clock import utcnow
 from backorder.services.etas import refresh_etas
 from backorder.services.orders import lock_stock
@@ -109,15 +110,7 @@ def create_purchase_order(
         ids = [products[sku].id for sku in skus]
         lock_stock(tx, ids)
         offers = tx.purchasing.offers(ids)
-        lead = max(
-            (
-                o.lead_time_days
-                for pid in ids
-                for o in offers.get(pid, [])
-                if o.supplier_id == supplier.id
-            ),
-            default=supplier.lead_time_days,
-        )
+        lead = max(_lead_time(offers.get(pid, []), supplier) for pid in ids)
         expected = new.expected_date or now.date() + timedelta(days=lead)
         po = add_purchase_order(
             tx,
@@ -130,6 +123,12 @@ def create_purchase_order(
         view = po_view(tx, po)
         tx.commit()
         return view
+
+
+def _lead_time(offers: Sequence[SupplierOffer], supplier: Supplier) -> int:
+    """This supplier's lead time for one product: its offer's, else its default."""
+    mine = [o.lead_time_days for o in offers if o.supplier_id == supplier.id]
+    return mine[0] if mine else supplier.lead_time_days
 
 
 def _check_not_past(expected_date: date | None, today: date) -> None:

@@ -1,0 +1,132 @@
+"""Shared pieces of the benchmarks: fresh databases, bulk seeding, timing, reporting.
+
+Benchmarks reset the database they are given: point them at a scratch database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, insert, text, update
+
+from backorder.config import Settings
+from backorder.db import migrate
+from backorder.db.models import Customer, Order, OrderLine, Product
+from backorder.db.uow import UnitOfWork
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@contextmanager
+def fresh_database(kind: str, postgres_url: str | None) -> Iterator[UnitOfWork]:
+    """A migrated, empty database: a temporary SQLite file, or the PostgreSQL database
+    at ``postgres_url`` with its public schema dropped and re-created."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            uow = UnitOfWork(Settings(database_url=f"sqlite:///{folder}/bench.db"))
+            migrate.upgrade(uow.writer)
+            try:
+                yield uow
+            finally:
+                uow.dispose()
+        return
+    if not postgres_url:
+        raise SystemExit("set BACKORDER_BENCH_POSTGRES_URL to a scratch PostgreSQL database")
+    engine = create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    uow = UnitOfWork(Settings(database_url=postgres_url))
+    migrate.upgrade(uow.writer)
+    try:
+        yield uow
+    finally:
+        uow.dispose()
+
+
+def seed_waiting_lines(uow: UnitOfWork, product_id: int, count: int, *, qty: int = 1) -> None:
+    """``count`` waiting lines of ``qty`` units for one product, oldest first, written in
+    bulk (placing them one by one would measure order placement, not this)."""
+    start = datetime.now(UTC) - timedelta(days=30)
+    with uow.writer.begin() as connection:
+        customer_id = connection.execute(
+            insert(Customer)
+            .values(name="Bench", email="bench@example.com", priority=0, created_at=start)
+            .returning(Customer.id)
+        ).scalar_one()
+        stamps = [start + timedelta(seconds=i) for i in range(count)]
+        order_ids = (
+            connection.execute(
+                insert(Order).returning(Order.id, sort_by_parameter_order=True),
+                [
+                    {"customer_id": customer_id, "ship_policy": "partial", "created_at": t}
+                    for t in stamps
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        connection.execute(
+            insert(OrderLine),
+            [
+                {
+                    "order_id": oid,
+                    "product_id": product_id,
+                    "ordered": qty,
+                    "allocated": 0,
+                    "backordered": qty,
+                    "shipped": 0,
+                    "cancelled": 0,
+                    "priority": 0,
+                    "placed_at": t,
+                }
+                for oid, t in zip(order_ids, stamps, strict=True)
+            ],
+        )
+        connection.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(backordered=Product.backordered + count * qty)
+        )
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("ANALYZE"))
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    """Milliseconds one call took, and what it returned."""
+    started = time.perf_counter()
+    result = action()
+    return (time.perf_counter() - started) * 1000, result
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def save(name: str, payload: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(
+        json.dumps(
+            {"machine": machine(), "at": datetime.now(UTC).isoformat(), **payload},
+            indent=2,
+            default=str,
+        )
+    )
+    return path
