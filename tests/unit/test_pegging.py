@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backorder.domain.pegging import Demand, Supply, peg
+from backorder.domain.pegging import Demand, PegResult, Supply, eta_after, is_delay, peg
 
 D = date(2026, 12, 1)
 
@@ -80,3 +80,23 @@ def test_etas_never_go_earlier_down_the_queue(
     )
     dates = [results[i].estimated_ship_date for i in range(len(demands))]
     assert dates == sorted(d for d in dates if d is not None)
+
+
+def test_a_new_line_at_the_end_is_dated_from_the_units_ahead_of_it() -> None:
+    supplies = [Supply(5, day(3)), Supply(5, day(8))]
+    assert eta_after(4, 1, supplies, fallback=day(30), handling_days=1).estimated_ship_date == day(
+        4
+    )
+    assert eta_after(5, 1, supplies, fallback=day(30), handling_days=1).estimated_ship_date == day(
+        9
+    )
+    beyond = eta_after(9, 2, supplies, fallback=day(30), handling_days=1)
+    assert beyond == PegResult(day(31), "lead_time")
+
+
+def test_only_a_later_or_lost_date_is_a_delay() -> None:
+    assert is_delay(day(3), day(4))
+    assert is_delay(day(3), None)
+    assert not is_delay(day(3), day(3))
+    assert not is_delay(day(3), day(1))
+    assert not is_delay(None, day(9))

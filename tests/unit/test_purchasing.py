@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 
 from backorder.domain.purchasing import (
+    Cover,
     SupplierOffer,
     choose_supplier,
     order_quantity,
     percentile,
     performance,
+    uncovered,
 )
 
 
@@ -63,3 +65,10 @@ def test_performance_counts_early_receipts_as_on_time() -> None:
 def test_no_history_means_no_lateness() -> None:
     assert performance([]).p80_days_late == 0
     assert performance([]).on_time_rate is None
+
+
+def test_uncovered_skips_the_units_already_covered_in_serving_order() -> None:
+    queue = [Cover(1, 10, 3), Cover(2, 20, 4), Cover(3, 30, 2)]
+    assert uncovered(queue, covered=5) == [Cover(2, 20, 2), Cover(3, 30, 2)]
+    assert uncovered(queue, covered=0) == queue
+    assert uncovered(queue, covered=9) == []

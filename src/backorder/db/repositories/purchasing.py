@@ -26,6 +26,7 @@ from backorder.db.models import (
 from backorder.domain.purchasing import SupplierOffer
 
 OPEN_STATUSES = ("open", "partially_received")
+_OPEN_QTY = PurchaseOrderLine.ordered - PurchaseOrderLine.received - PurchaseOrderLine.cancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,22 +131,19 @@ class PurchasingRepository:
 
     def open_supply(self, product_id: int) -> list[OpenSupply]:
         """Open purchase-order lines of a product, earliest expected first."""
-        open_qty = (
-            PurchaseOrderLine.ordered - PurchaseOrderLine.received - (PurchaseOrderLine.cancelled)
-        )
         query = (
             select(
                 PurchaseOrderLine.id,
                 PurchaseOrder.id,
                 PurchaseOrder.supplier_id,
-                open_qty,
+                _OPEN_QTY,
                 PurchaseOrder.expected_date,
             )
             .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
             .where(
                 PurchaseOrderLine.product_id == product_id,
                 PurchaseOrder.status.in_(OPEN_STATUSES),
-                open_qty > 0,
+                _OPEN_QTY > 0,
             )
             .order_by(PurchaseOrder.expected_date, PurchaseOrderLine.id)
         )
@@ -188,10 +186,7 @@ class PurchasingRepository:
 
     def on_order_by_product(self) -> dict[int, int]:
         """Open purchase-order quantity per product: what ``on_order`` must be."""
-        open_qty = (
-            PurchaseOrderLine.ordered - PurchaseOrderLine.received - (PurchaseOrderLine.cancelled)
-        )
-        query = select(PurchaseOrderLine.product_id, func.sum(open_qty)).group_by(
+        query = select(PurchaseOrderLine.product_id, func.sum(_OPEN_QTY)).group_by(
             PurchaseOrderLine.product_id
         )
         return {pid: int(total) for pid, total in self.session.execute(query)}
