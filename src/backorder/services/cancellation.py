@@ -11,6 +11,8 @@ from backorder.db.models import Order, OrderLine
 from backorder.db.uow import UnitOfWork, retrying
 from backorder.domain.allocation import split_cancellation
 from backorder.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from backorder.domain.model import Allocation
+from backorder.services import outbox
 from backorder.services.clock import utcnow
 from backorder.services.etas import refresh_etas
 from backorder.services.orders import load_order, lock_stock
@@ -44,6 +46,7 @@ def cancel_order(
             return order_view(order)
         changes, freed = _plan_cancellation(requested)
         tx.orders.change_lines(changes)
+        released_to: list[tuple[str, Allocation]] = []
         for product_id, (from_backordered, from_allocated) in freed.items():
             tx.products.change_counters(
                 product_id, allocated=-from_allocated, backordered=-from_backordered
@@ -54,11 +57,22 @@ def cancel_order(
                 allocated=before.allocated - from_allocated,
                 backordered=before.backordered - from_backordered,
             )
-            serve_product(tx, released, today=now.date())
+            after, allocations = serve_product(tx, released, today=now.date())
+            released_to += [(before.sku, a) for a in allocations]
+            outbox.back_in_stock(tx, before, after, now=now)
         refresh_etas(tx, freed, now=now, reason="order_cancelled")
+        outbox.record(tx, "order.cancelled", _cancelled_payload(order, requested), now=now)
+        outbox.allocations(tx, released_to, now=now)
         view = order_view(load_order(tx, order_id))
         tx.commit()
         return view
+
+
+def _cancelled_payload(
+    order: Order, requested: Sequence[tuple[OrderLine, int]]
+) -> dict[str, object]:
+    lines = [{"line_id": ln.id, "sku": ln.product.sku, "qty": qty} for ln, qty in requested]
+    return {"order_id": order.id, "customer_id": order.customer_id, "lines": lines}
 
 
 def _cancellations(

@@ -11,6 +11,7 @@ from backorder.db.models import Product
 from backorder.db.uow import UnitOfWork, retrying
 from backorder.domain.errors import ConflictError, InvalidInputError
 from backorder.domain.model import BackorderPolicy, MovementKind
+from backorder.services import outbox
 from backorder.services.catalogue import find_product
 from backorder.services.clock import utcnow
 from backorder.services.etas import refresh_etas
@@ -45,7 +46,10 @@ def adjust_inventory(
         tx.products.change_counters(product.id, on_hand=delta)
         tx.ledger.record(product.id, MovementKind.ADJUSTMENT, delta=delta, reason=reason, at=now)
         if delta > 0:
-            serve_product(tx, replace(stock, on_hand=stock.on_hand + delta), today=now.date())
+            counted = replace(stock, on_hand=stock.on_hand + delta)
+            after, allocations = serve_product(tx, counted, today=now.date())
+            outbox.allocations(tx, [(stock.sku, a) for a in allocations], now=now)
+            outbox.back_in_stock(tx, stock, after, now=now)
         if stock.backordered > 0 and (delta > 0 or stock.is_held(now.date())):
             refresh_etas(tx, [product.id], now=now, reason="stock_adjusted")
         view = inventory_view(tx.products.refresh(product))
@@ -74,6 +78,7 @@ def release_preorders(uow: UnitOfWork, *, now: datetime | None = None) -> dict[s
         for stock in locked.values():
             _, allocations = serve_product(tx, stock, today=today)
             released[stock.sku] = sum(a.qty for a in allocations)
+            outbox.allocations(tx, [(stock.sku, a) for a in allocations], now=now)
         refresh_etas(tx, locked, now=now, reason="released")
         tx.commit()
         return released

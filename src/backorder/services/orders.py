@@ -22,6 +22,7 @@ from backorder.domain.allocation import LinePlan, LineRequest, plan_order
 from backorder.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.domain.model import ShipPolicy, Stock
 from backorder.domain.pegging import PegResult
+from backorder.services import outbox
 from backorder.services.clock import utcnow
 from backorder.services.etas import EtaBasis, eta_basis, refresh_etas
 from backorder.services.serving import serve_product
@@ -154,7 +155,11 @@ def _place(tx: Transaction, new: NewOrder, *, now: datetime) -> OrderView:
             stock[sku].product_id, allocated=allocated, backordered=backordered
         )
     refresh_etas(tx, requeue, now=now, reason="order_placed")
-    return order_view(load_order(tx, order.id))
+    released = [(sku, a) for sku, (_, allocated) in served.items() for a in allocated]
+    outbox.allocations(tx, released, now=now)
+    view = order_view(load_order(tx, order.id))
+    outbox.order_backordered(tx, view, now=now)
+    return view
 
 
 def _date_new_lines(

@@ -16,6 +16,7 @@ from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.domain.model import Stock
 from backorder.domain.purchasing import SupplierOffer
+from backorder.services import outbox
 from backorder.services.clock import utcnow
 from backorder.services.etas import refresh_etas
 from backorder.services.orders import lock_stock
@@ -79,6 +80,16 @@ def add_purchase_order(
     tx.purchasing.add(po)
     for pid, qty in lines:
         tx.products.change_counters(pid, on_order=qty)
+    skus = tx.purchasing.skus(pid for pid, _ in lines)
+    outbox.purchase_order(
+        tx,
+        "purchase_order.created",
+        po_id=po.id,
+        supplier_id=supplier_id,
+        expected_date=expected_date,
+        lines=[(skus[pid], qty) for pid, qty in lines],
+        now=now,
+    )
     return po
 
 
@@ -139,6 +150,22 @@ def _check_not_past(expected_date: date | None, today: date) -> None:
         )
 
 
+def _announce_update(tx: Transaction, po: PurchaseOrder, *, now: datetime, **change: str) -> None:
+    """``purchase_order.updated``: what the supplier is told of a change."""
+    skus = tx.purchasing.skus(ln.product_id for ln in po.lines)
+    outbox.purchase_order(
+        tx,
+        "purchase_order.updated",
+        po_id=po.id,
+        supplier_id=po.supplier_id,
+        expected_date=po.expected_date,
+        lines=[(skus[ln.product_id], ln.ordered) for ln in po.lines],
+        now=now,
+        status=po.status,
+        **change,
+    )
+
+
 def find_purchase_order(tx: Transaction, po_id: int) -> PurchaseOrder:
     po = tx.purchasing.purchase_order(po_id)
     if po is None:
@@ -185,8 +212,10 @@ def reschedule_purchase_order(
     _check_not_past(expected_date, now.date())
     with uow.write() as tx:
         po, _ = lock_open_purchase_order(tx, po_id)
+        previous = po.expected_date.isoformat()
         po.expected_date = expected_date
         tx.session.flush()
+        _announce_update(tx, po, now=now, change="rescheduled", previous_expected_date=previous)
         refresh_etas(
             tx, [ln.product_id for ln in po.lines], now=now, reason="purchase_order_rescheduled"
         )
@@ -208,6 +237,7 @@ def cancel_purchase_order(
                 tx.products.change_counters(line.product_id, on_order=-line.open_qty)
                 tx.purchasing.change_po_line(line.id, cancelled=line.open_qty)
         tx.purchasing.set_status(po, "cancelled")
+        _announce_update(tx, po, now=now, change="cancelled")
         refresh_etas(
             tx, [ln.product_id for ln in po.lines], now=now, reason="purchase_order_cancelled"
         )

@@ -15,7 +15,8 @@ from backorder.db.models import PurchaseOrder, PurchaseOrderLine, Receipt, Recei
 from backorder.db.repositories.orders import ReadyOrder
 from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.errors import InvalidInputError
-from backorder.domain.model import MovementKind, Stock
+from backorder.domain.model import Allocation, MovementKind, Stock
+from backorder.services import outbox
 from backorder.services.clock import utcnow
 from backorder.services.etas import refresh_etas
 from backorder.services.purchase_orders import lock_open_purchase_order
@@ -83,6 +84,7 @@ def receive_purchase_order(
         done = all(ln.open_qty == 0 for ln in _fresh_lines(tx, po))
         status = "received" if done else "partially_received"
         tx.purchasing.set_status(po, status)
+        outbox.allocations(tx, [(a.sku, _as_allocation(a)) for a in allocations], now=now)
         ready = tx.orders.shippable(order_ids={a.order_id for a in allocations})
         view = ReceiptView(
             receipt_id=receipt.id,
@@ -94,6 +96,10 @@ def receive_purchase_order(
         )
         tx.commit()
         return view
+
+
+def _as_allocation(a: ReceivedAllocation) -> Allocation:
+    return Allocation(order_id=a.order_id, line_id=a.line_id, qty=a.qty)
 
 
 def _receipt_lines(received: Sequence[tuple[PurchaseOrderLine, int]]) -> list[ReceiptLine]:
@@ -135,9 +141,9 @@ def _stock_in(
             receipt_id=receipt.id,
         )
         before = stock[line.product_id]
-        _, served = serve_product(
-            tx, replace(before, on_hand=before.on_hand + qty), today=now.date()
-        )
+        arrived = replace(before, on_hand=before.on_hand + qty)
+        after, served = serve_product(tx, arrived, today=now.date())
+        outbox.back_in_stock(tx, before, after, now=now)
         units = sum(a.qty for a in served)
         was_first = bool(first_due) and first_due[0].po_line_id == line.id
         if _moves_dates(accepted=accepted, qty=qty, served=units, was_first=was_first):

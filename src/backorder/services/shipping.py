@@ -9,6 +9,7 @@ from backorder.db.models import Shipment, ShipmentLine
 from backorder.db.uow import UnitOfWork, retrying
 from backorder.domain.model import MovementKind, ShipPolicy
 from backorder.domain.status import check_shippable
+from backorder.services import outbox
 from backorder.services.clock import utcnow
 from backorder.services.orders import load_order, lock_stock
 from backorder.services.views import quantities
@@ -65,6 +66,15 @@ def ship_order(
                 at=now,
                 shipment_id=shipment.id,
             )
+        shipped = [{"sku": ln.product.sku, "qty": ln.allocated} for ln in shipping]
+        payload = {
+            "order_id": order.id,
+            "customer_id": order.customer_id,
+            "shipment_id": shipment.id,
+            "tracking_number": tracking_number,
+            "lines": shipped,
+        }
+        outbox.record(tx, "order.shipped", payload, now=now)
         view = ShipmentView(
             id=shipment.id,
             order_id=order.id,

@@ -11,7 +11,14 @@ from backorder.db.models.core import (
     Shipment,
     ShipmentLine,
 )
-from backorder.db.models.events import Event
+from backorder.db.models.events import (
+    BusinessSetting,
+    Delivery,
+    DeliveryAttempt,
+    Event,
+    JobRun,
+    Webhook,
+)
 from backorder.db.models.purchasing import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -24,9 +31,13 @@ from backorder.db.models.purchasing import (
 __all__ = [
     "ApiKey",
     "Base",
+    "BusinessSetting",
     "Customer",
+    "Delivery",
+    "DeliveryAttempt",
     "Event",
     "InventoryMovement",
+    "JobRun",
     "Order",
     "OrderLine",
     "Product",
@@ -38,4 +49,5 @@ __all__ = [
     "ShipmentLine",
     "Supplier",
     "SupplierProduct",
+    "Webhook",
 ]

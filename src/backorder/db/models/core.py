@@ -85,6 +85,9 @@ class Order(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    customer_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the customer last heard about this order's waiting lines (for the periodic
+    waiting-customer update)."""
 
     lines: Mapped[list[OrderLine]] = relationship(
         lazy="raise", order_by="OrderLine.id", back_populates="order"

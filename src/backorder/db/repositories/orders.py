@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, case, func, select, update
@@ -171,6 +171,14 @@ class OrderRepository:
         if rows:
             self.session.flush()
             self.session.connection().execute(_eta_update(), rows)
+
+    def mark_customer_updated(self, order_ids: Iterable[int], *, at: datetime) -> None:
+        self.session.execute(
+            update(Order)
+            .where(Order.id.in_(set(order_ids)))
+            .values(customer_updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
 
     def set_priority(self, order_id: int, priority: int) -> None:
         self.session.execute(

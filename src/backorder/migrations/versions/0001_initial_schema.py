@@ -1,5 +1,6 @@
 """Initial schema: catalogue, customers, orders and lines, shipments, the ledger, API keys,
-suppliers and purchase orders with their receipts, and the event outbox.
+suppliers and purchase orders with their receipts, the event outbox with its deliveries
+and webhooks, business settings and job runs.
 
 Revision ID: 0001
 Revises:
@@ -38,6 +39,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
     )
     op.create_table(
+        "business_settings",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column(
+            "value",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_business_settings")),
+    )
+    op.create_table(
         "customers",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -56,11 +67,25 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("dispatched_at", backorder.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_type"), ["type"], unique=False)
+        batch_op.create_index(
+            "ix_events_undispatched",
+            ["id"],
+            unique=False,
+            postgresql_where=sa.text("dispatched_at IS NULL"),
+            sqlite_where=sa.text("dispatched_at IS NULL"),
+        )
 
+    op.create_table(
+        "job_runs",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("last_run_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_job_runs")),
+    )
     op.create_table(
         "products",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -109,6 +134,51 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_suppliers")),
     )
     op.create_table(
+        "webhooks",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column(
+            "events",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("secret", sa.String(length=200), nullable=False),
+        sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", backorder.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhooks")),
+    )
+    op.create_table(
+        "deliveries",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("target", sa.String(length=320), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("next_attempt_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_until", backorder.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=2000), nullable=True),
+        sa.Column("delivered_at", backorder.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "channel IN ('email', 'webhook')", name=op.f("ck_deliveries_channel_known")
+        ),
+        sa.CheckConstraint(
+            "status IN ('pending', 'delivered', 'failed')", name=op.f("ck_deliveries_status_known")
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["events.id"], name=op.f("fk_deliveries_event_id_events")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
+        sa.UniqueConstraint(
+            "event_id", "channel", "target", name=op.f("uq_deliveries_event_id_channel_target")
+        ),
+    )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_deliveries_due", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_deliveries_event_id"), ["event_id"], unique=False)
+
+    op.create_table(
         "orders",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -119,6 +189,9 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("request_fingerprint", sa.String(length=64), nullable=True),
         sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "customer_updated_at", backorder.db.types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.CheckConstraint(
             "ship_policy IN ('partial', 'complete')", name=op.f("ck_orders_ship_policy_known")
         ),
@@ -198,6 +271,27 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_supplier_products_supplier_id"), ["supplier_id"], unique=False
+        )
+
+    op.create_table(
+        "delivery_attempts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "delivery_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ok", sa.Boolean(), nullable=False),
+        sa.Column("detail", sa.String(length=2000), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["delivery_id"],
+            ["deliveries.id"],
+            name=op.f("fk_delivery_attempts_delivery_id_deliveries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_attempts")),
+    )
+    with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_delivery_attempts_delivery_id"), ["delivery_id"], unique=False
         )
 
     op.create_table(
@@ -476,6 +570,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
 
     op.drop_table("order_lines")
+    with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_delivery_attempts_delivery_id"))
+
+    op.drop_table("delivery_attempts")
     with op.batch_alter_table("supplier_products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_supplier_products_supplier_id"))
         batch_op.drop_index(batch_op.f("ix_supplier_products_product_id"))
@@ -490,13 +588,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_orders_customer_id"))
 
     op.drop_table("orders")
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deliveries_event_id"))
+        batch_op.drop_index("ix_deliveries_due")
+
+    op.drop_table("deliveries")
+    op.drop_table("webhooks")
     op.drop_table("suppliers")
     op.drop_table("products")
+    op.drop_table("job_runs")
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_events_undispatched",
+            postgresql_where=sa.text("dispatched_at IS NULL"),
+            sqlite_where=sa.text("dispatched_at IS NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_events_type"))
 
     op.drop_table("events")
     op.drop_table("customers")
+    op.drop_table("business_settings")
     op.drop_table("api_keys")
 
 
