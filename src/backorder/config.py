@@ -35,6 +35,40 @@ class Settings(BaseSettings):
         le=100,
         description="Which percentile of a supplier's days late is added to its dates.",
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server; unset, email is written to mail_folder as .eml files.",
+    )
+    smtp_port: int = 25
+    smtp_from: str = "Backorder <backorder@localhost>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_folder: str = Field(
+        default="./var/mail", description="Where email goes when no SMTP server is set."
+    )
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    delivery_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts before a delivery is marked failed."
+    )
+    delivery_backoff_seconds: float = Field(
+        default=30.0, ge=0, description="First retry delay; doubles with each attempt."
+    )
+    delivery_lease_seconds: float = Field(
+        default=120.0, gt=0, description="How long a worker holds a delivery it is sending."
+    )
+    worker_interval_seconds: float = Field(
+        default=1.0, gt=0, description="Worker pause when there is nothing to deliver."
+    )
+    embedded_worker: bool = Field(
+        default=False, description="Run a worker thread inside the API process."
+    )
+    events_settle_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="GET /events hides events younger than this, so a poller never skips "
+        "an event whose transaction committed after a later one's.",
+    )
     transaction_retries: int = Field(
         default=5, ge=0, description="Retries of a transaction aborted by a deadlock or conflict."
     )

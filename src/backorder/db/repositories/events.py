@@ -1,13 +1,21 @@
-"""The outbox table: events are only ever added here, inside the use case's transaction."""
+"""The outbox: events, their fan-out into deliveries, and webhooks.
+
+Workers take rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several can work the
+same tables without waiting on, or repeating, each other; SQLite runs one writer at a
+time anyway. A delivery being sent is leased (``claimed_until``), not held in an open
+transaction: network I/O never runs inside one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from backorder.db.models import Event
+from backorder.db.models import Customer, Delivery, DeliveryAttempt, Event, Order, Supplier, Webhook
 
 
 class EventRepository:
@@ -16,3 +24,84 @@ class EventRepository:
 
     def add(self, event_type: str, payload: dict[str, Any], *, at: datetime) -> None:
         self.session.add(Event(type=event_type, payload=payload, created_at=at))
+
+    def after(self, event_id: int, *, until: datetime, limit: int) -> list[Event]:
+        query = (
+            select(Event)
+            .where(Event.id > event_id, Event.created_at <= until)
+            .order_by(Event.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def take_undispatched(self, *, limit: int) -> list[Event]:
+        query = (
+            select(Event)
+            .where(Event.dispatched_at.is_(None))
+            .order_by(Event.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(query))
+
+    def customer_email(self, order_id: int) -> str | None:
+        query = select(Customer.email).join(Order, Order.customer_id == Customer.id)
+        return self.session.scalar(query.where(Order.id == order_id))
+
+    def supplier_email(self, supplier_id: int) -> str | None:
+        return self.session.scalar(select(Supplier.email).where(Supplier.id == supplier_id))
+
+    def add_delivery(self, delivery: Delivery) -> None:
+        self.session.add(delivery)
+
+    def take_due(self, *, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose time has come and that no live lease holds."""
+        query = (
+            select(Delivery)
+            .where(
+                Delivery.status == "pending",
+                Delivery.next_attempt_at <= now,
+                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            )
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(query))
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        return self.session.get(Delivery, delivery_id, with_for_update=True)
+
+    def event(self, event_id: int) -> Event | None:
+        return self.session.get(Event, event_id)
+
+    def add_attempt(self, delivery_id: int, *, at: datetime, ok: bool, detail: str) -> None:
+        self.session.add(DeliveryAttempt(delivery_id=delivery_id, at=at, ok=ok, detail=detail))
+
+    def attempts(self, delivery_id: int) -> list[DeliveryAttempt]:
+        query = select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id)
+        return list(self.session.scalars(query.order_by(DeliveryAttempt.id)))
+
+    def deliveries(self, *, status: str | None, offset: int, limit: int) -> list[Delivery]:
+        query = select(Delivery).order_by(Delivery.id.desc()).offset(offset).limit(limit)
+        if status is not None:
+            query = query.where(Delivery.status == status)
+        return list(self.session.scalars(query))
+
+    def event_types(self, event_ids: Iterable[int]) -> dict[int, str]:
+        query = select(Event.id, Event.type).where(Event.id.in_(set(event_ids)))
+        return {int(row[0]): str(row[1]) for row in self.session.execute(query)}
+
+    def add_webhook(self, webhook: Webhook) -> None:
+        self.session.add(webhook)
+        self.session.flush()
+
+    def webhooks(self) -> list[Webhook]:
+        query = select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.id)
+        return list(self.session.scalars(query))
+
+    def webhook(self, webhook_id: int) -> Webhook | None:
+        return self.session.get(Webhook, webhook_id)
+
+    def delete_webhook(self, webhook_id: int, *, at: datetime) -> None:
+        self.session.execute(update(Webhook).where(Webhook.id == webhook_id).values(deleted_at=at))

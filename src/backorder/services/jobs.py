@@ -1,0 +1,104 @@
+"""Scheduled jobs the worker runs: waiting-customer updates (hourly check) and the daily
+ETA refresh. A ``job_runs`` row, locked while it is read and moved on, makes each job
+run once per period however many workers there are."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backorder.db.models import JobRun, Order, OrderLine, Product
+from backorder.db.uow import UnitOfWork, retrying
+from backorder.services import business, etas, outbox
+from backorder.services.clock import utcnow
+
+
+@retrying
+def send_waiting_updates(uow: UnitOfWork, *, now: datetime | None = None, limit: int = 500) -> int:
+    """An ``order.waiting_update`` (with current dates) for each order that still waits
+    and whose customer has not heard from us for ``waiting_update_days``."""
+    now = now or utcnow()
+    with uow.write() as tx:
+        days = business.read(tx).waiting_update_days
+        if days == 0:
+            return 0
+        since = now - timedelta(days=days)
+        last_heard = Order.customer_updated_at.is_(None) | (Order.customer_updated_at <= since)
+        query = (
+            select(
+                Order.id,
+                Order.customer_id,
+                OrderLine.id,
+                Product.sku,
+                OrderLine.backordered,
+                OrderLine.estimated_ship_date,
+            )
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.backordered > 0, Order.created_at <= since, last_heard)
+            .order_by(Order.id, OrderLine.id)
+        )
+        orders: dict[tuple[int, int], list[dict[str, object]]] = {}
+        for order_id, customer_id, line_id, sku, waiting, eta in tx.session.execute(query):
+            if len(orders) == limit and (order_id, customer_id) not in orders:
+                break
+            orders.setdefault((order_id, customer_id), []).append(
+                {
+                    "line_id": line_id,
+                    "sku": sku,
+                    "backordered": waiting,
+                    "estimated_ship_date": outbox.iso(eta),
+                }
+            )
+        for (order_id, customer_id), lines in orders.items():
+            payload = {"order_id": order_id, "customer_id": customer_id, "lines": lines}
+            outbox.record(tx, "order.waiting_update", payload, now=now)
+        tx.orders.mark_customer_updated([order_id for order_id, _ in orders], at=now)
+        tx.commit()
+        return len(orders)
+
+
+def refresh_all_etas(uow: UnitOfWork, *, now: datetime | None = None) -> int:
+    """Re-peg every product with waiting lines, one short transaction each."""
+    return sum(etas.refresh_product(uow, pid, now=now) for pid in etas.products_waiting(uow))
+
+
+SCHEDULE: dict[str, tuple[timedelta, Callable[..., int]]] = {
+    "waiting_updates": (timedelta(hours=1), send_waiting_updates),
+    "eta_refresh": (timedelta(days=1), refresh_all_etas),
+}
+
+
+def run_due_jobs(uow: UnitOfWork, *, now: datetime | None = None) -> list[str]:
+    """Run every job whose period has passed; returns the names of those run."""
+    now = now or utcnow()
+    ran = []
+    for name, (period, job) in SCHEDULE.items():
+        if _take_turn(uow, name, period=period, now=now):
+            job(uow, now=now)
+            ran.append(name)
+    return ran
+
+
+def _take_turn(uow: UnitOfWork, name: str, *, period: timedelta, now: datetime) -> bool:
+    """Whether this worker runs ``name`` now; moves its clock on if so."""
+    try:
+        with uow.write() as tx:
+            query = select(JobRun).where(JobRun.name == name).with_for_update(skip_locked=True)
+            run = tx.session.scalar(query)
+            if run is None:
+                exists = tx.session.get(JobRun, name) is not None
+                if exists:
+                    return False  # another worker holds it right now
+                tx.session.add(JobRun(name=name, last_run_at=now))
+            elif run.last_run_at + period > now:
+                return False
+            else:
+                run.last_run_at = now
+            tx.commit()
+            return True
+    except IntegrityError:
+        return False  # another worker inserted it first and runs it
