@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from backorder.cli_common import err, out, service
+from backorder.cli_outbox import events_app, settings_app, worker
 from backorder.cli_purchasing import etas_app, po_app
 from backorder.config import Settings
 from backorder.db import migrate
@@ -29,6 +30,8 @@ for sub, name in (
     (db_app, "db"),
     (po_app, "po"),
     (etas_app, "etas"),
+    (events_app, "events"),
+    (settings_app, "settings"),
     (keys_app, "keys"),
     (inventory_app, "inventory"),
     (backorders_app, "backorders"),
@@ -43,9 +46,18 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Default: BACKORDER_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="Default: BACKORDER_PORT or 8000")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes sharing the database")] = 1,
+    with_worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Deliver the outbox in-process")
+    ] = True,
 ) -> None:
-    """Apply migrations and serve the API."""
+    """Apply migrations and serve the API (with a worker thread delivering email and
+    webhooks, unless --no-worker)."""
+    import os
+
     import uvicorn
+
+    if with_worker:
+        os.environ["BACKORDER_EMBEDDED_WORKER"] = "true"
 
     settings = Settings()
     with service() as uow:
@@ -55,6 +67,9 @@ def serve(
                 "No API key exists yet. Create the first one with:\n"
                 "  [bold]backorder keys create --role admin[/bold]"
             )
+        if with_worker:
+            mail = settings.smtp_host or f"files in {settings.mail_folder}"
+            out.print(f"Email goes to {mail}; webhooks are sent by the worker in this process.")
     uvicorn.run(
         "backorder.api.app:create_app",
         factory=True,
@@ -196,6 +211,9 @@ def preorders_release() -> None:
         out.print(f"{sku}: {units} units allocated")
     if not released:
         out.print("no pre-order to release")
+
+
+app.command()(worker)
 
 
 def main() -> None:

@@ -9,9 +9,10 @@ from fastapi import FastAPI
 
 from backorder import __version__
 from backorder.api import errors
-from backorder.api.routers import backorders, customers, orders, products, purchasing
+from backorder.api.routers import backorders, customers, orders, outbox, products, purchasing
 from backorder.config import Settings
 from backorder.db.uow import UnitOfWork
+from backorder.worker import start_in_thread
 
 API_PREFIX = "/api/v1"
 
@@ -22,7 +23,12 @@ def create_app(uow: UnitOfWork | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker = start_in_thread(unit) if unit.settings.embedded_worker else None
         yield
+        if worker is not None:
+            thread, stop = worker
+            stop.set()
+            thread.join(timeout=30)
         if uow is None:
             unit.dispose()
 
@@ -34,7 +40,7 @@ def create_app(uow: UnitOfWork | None = None) -> FastAPI:
     )
     app.state.uow = unit
     errors.install(app)
-    routers = (products, customers, orders, backorders, purchasing)
+    routers = (products, customers, orders, backorders, purchasing, outbox)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -21,6 +21,8 @@ class Action(StrEnum):
     PRIORITIZE_ORDER = "prioritize_order"
     PURCHASE = "purchase"
     RECEIVE_STOCK = "receive_stock"
+    READ_EVENTS = "read_events"
+    MANAGE_INTEGRATIONS = "manage_integrations"
 
 
 _STOREFRONT = frozenset(
@@ -35,7 +37,7 @@ _STOREFRONT = frozenset(
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.STAFF: frozenset(Action),
+    Role.STAFF: frozenset(Action) - {Action.MANAGE_INTEGRATIONS},
     Role.STOREFRONT: _STOREFRONT,
 }
 
@@ -43,8 +45,9 @@ GRANTS: dict[Role, frozenset[Action]] = {
 def authorize(role: Role, action: Action) -> None:
     """Raise ForbiddenError unless ``role`` is granted ``action``."""
     if action not in GRANTS[role]:
+        allowed = sorted(r.value for r, actions in GRANTS.items() if action in actions)
         raise ForbiddenError(
             f"a {role.value} key may not {action.value.replace('_', ' ')}; "
-            "use a staff or admin key",
-            details={"role": role.value, "action": action.value},
+            f"use a key with role {' or '.join(allowed)}",
+            details={"role": role.value, "action": action.value, "allowed": allowed},
         )

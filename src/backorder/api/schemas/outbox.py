@@ -1,0 +1,66 @@
+"""Bodies of the outbox part of the API: events, webhooks, deliveries, settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AnyHttpUrl, Field
+
+from backorder.api.schemas.core import Input, Output, Text
+
+__all__ = [
+    "BusinessSettingsRead",
+    "BusinessSettingsUpdate",
+    "DeliveryRead",
+    "DeliveryStatus",
+    "EventRead",
+    "WebhookCreate",
+    "WebhookRead",
+]
+
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+EventType = Annotated[str, Field(max_length=64, description="An event type, or * for all")]
+
+
+class EventRead(Output):
+    id: int
+    type: str
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+class WebhookCreate(Input):
+    url: AnyHttpUrl
+    events: Annotated[
+        list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=50)
+    ]
+    secret: Annotated[Text, Field(min_length=16, max_length=200)]
+
+
+class WebhookRead(Output):
+    id: int
+    url: str
+    events: list[str]
+    created_at: datetime
+
+
+class DeliveryRead(Output):
+    id: int
+    event_id: int
+    event_type: str
+    channel: str
+    target: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+class BusinessSettingsRead(Output):
+    waiting_update_days: int
+
+
+class BusinessSettingsUpdate(Input):
+    waiting_update_days: Annotated[int, Field(ge=0, le=365, description="0 turns updates off")]
