@@ -1,4 +1,4 @@
-"""Random sequences of operations keep invariants 1 to 5 of DESIGN.md, on both databases.
+"""Random sequences of operations keep invariants 1 to 6 of DESIGN.md, on both databases.
 
 Hypothesis drives orders, adjustments, cancellations, shipments, priority changes and
 purchase orders (created, received, rescheduled, cancelled); after every step the stored
@@ -23,7 +23,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from sqlalchemy import select
 
+from backorder.db.models import Event
 from backorder.db.uow import UnitOfWork
 from backorder.domain.allocation import LineRequest
 from backorder.domain.errors import BackorderError, ConflictError, OutOfStockError
@@ -49,6 +51,13 @@ from tests.helpers import (
 
 TODAY = datetime.now(UTC).date()
 SKUS = ["ALLOW", "DENY", "CAPPED", "PRE"]
+
+
+def events_for(uow: UnitOfWork, event_type: str, order_id: int) -> int:
+    """How many events of a type the outbox holds for an order (invariant 6)."""
+    with uow.read() as tx:
+        events = tx.session.scalars(select(Event).where(Event.type == event_type))
+        return sum(1 for e in events if e.payload.get("order_id") == order_id)
 
 
 def build_machine(fresh: Callable[[], UnitOfWork]) -> type[RuleBasedStateMachine]:
@@ -129,6 +138,8 @@ def build_machine(fresh: Callable[[], UnitOfWork]) -> type[RuleBasedStateMachine
                 assert snapshot(self.uow) == before, "a replayed key changed something"
                 return
             self.orders.append(placed.order.id)
+            if any(line.backordered for line in placed.order.lines):
+                assert events_for(self.uow, "order.backordered", placed.order.id) == 1
             if key is not None:
                 self.keys[key] = placed.order.id
 
@@ -149,9 +160,12 @@ def build_machine(fresh: Callable[[], UnitOfWork]) -> type[RuleBasedStateMachine
             if qty is not None:
                 line = orders.get_order(self.uow, order_id).lines[0]
                 lines = [LineCancellation(line.id, qty)]
-            self.refused(
+            before = events_for(self.uow, "order.cancelled", order_id)
+            done = self.refused(
                 lambda: cancellation.cancel_order(self.uow, order_id, lines), ConflictError
             )
+            if done is not None and lines is not None:
+                assert events_for(self.uow, "order.cancelled", order_id) == before + 1
 
         @precondition(lambda self: bool(getattr(self, "orders", [])))
         @rule(pick=st.integers(0, 50), priority=st.none() | st.integers(-2, 9))
@@ -213,7 +227,11 @@ def build_machine(fresh: Callable[[], UnitOfWork]) -> type[RuleBasedStateMachine
         def ship(self, pick: int) -> None:
             if self.orders:
                 order_id = self.orders[pick % len(self.orders)]
-                self.refused(lambda: shipping.ship_order(self.uow, order_id), ConflictError)
+                shipped = self.refused(
+                    lambda: shipping.ship_order(self.uow, order_id), ConflictError
+                )
+                if shipped is not None:
+                    assert events_for(self.uow, "order.shipped", order_id) >= 1
 
         @invariant()
         def holds(self) -> None:
