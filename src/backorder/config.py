@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         description="GET /events hides events younger than this, so a poller never skips "
         "an event whose transaction committed after a later one's.",
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, with the request id."
+    )
     transaction_retries: int = Field(
         default=5, ge=0, description="Retries of a transaction aborted by a deadlock or conflict."
     )

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backorder import __version__
-from backorder.api import errors
+from backorder.api import errors, observability
 from backorder.api.routers import backorders, customers, orders, outbox, products, purchasing
 from backorder.config import Settings
 from backorder.db.uow import UnitOfWork
@@ -39,7 +39,10 @@ def create_app(uow: UnitOfWork | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.uow = unit
+    app.state.api_prefix = API_PREFIX
     errors.install(app)
+    observability.configure_logging(unit.settings.log_format)
+    observability.install(app, unit)
     routers = (products, customers, orders, backorders, purchasing, outbox)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)

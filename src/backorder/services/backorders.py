@@ -22,6 +22,12 @@ class WaitingLineView:
     position: int
 
 
+def open_backorder_units(uow: UnitOfWork) -> int:
+    """Units waiting for stock across the catalogue (the products' counters)."""
+    with uow.read() as tx:
+        return tx.products.backordered_units()
+
+
 def list_backorders(
     uow: UnitOfWork,
     *,

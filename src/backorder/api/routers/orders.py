@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
+from backorder import metrics
 from backorder.api.deps import Uow, require
 from backorder.api.schemas import (
     MAX_ID,
@@ -44,6 +45,9 @@ def place_order(body: OrderCreate, uow: Uow, response: Response) -> OrderRead:
     placed = orders.place_order(uow, new)
     if placed.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    else:
+        metrics.ORDERS_PLACED.inc()
+        metrics.LINES_BACKORDERED.inc(sum(1 for ln in placed.order.lines if ln.backordered))
     return OrderRead.model_validate(placed.order)
 
 

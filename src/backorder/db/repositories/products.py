@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from backorder.db.models import Product
 from backorder.domain.model import BackorderPolicy, Stock
+from backorder.metrics import LOCK_WAIT
 
 
 def to_stock(product: Product) -> Stock:
@@ -55,6 +56,9 @@ class ProductRepository:
     def all_ids(self) -> list[int]:
         return list(self.session.scalars(select(Product.id).order_by(Product.id)))
 
+    def backordered_units(self) -> int:
+        return int(self.session.scalar(select(func.sum(Product.backordered))) or 0)
+
     def waiting_ids(self) -> list[int]:
         query = select(Product.id).where(Product.backordered > 0).order_by(Product.id)
         return list(self.session.scalars(query))
@@ -72,7 +76,8 @@ class ProductRepository:
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        return {p.id: p for p in self.session.scalars(query)}
+        with LOCK_WAIT.time():
+            return {p.id: p for p in self.session.scalars(query)}
 
     def change_counters(
         self,
