@@ -8,8 +8,9 @@ failure, which PostgreSQL may raise under contention even with ordered locks.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
@@ -60,6 +61,12 @@ class UnitOfWork:
         self.writer, self.reader = create_engines(settings)
         self._writer_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._reader_sessions = sessionmaker(self.reader, expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process queue here, in order,
+        # instead of polling the database's busy handler, whose growing sleeps turn a
+        # short wait into a long tail; other processes still wait through busy_timeout.
+        self._write_turn: AbstractContextManager[object] = (
+            threading.Lock() if self.writer.dialect.name == "sqlite" else nullcontext()
+        )
 
     @property
     def dialect(self) -> str:
@@ -69,7 +76,7 @@ class UnitOfWork:
     def write(self) -> Iterator[Transaction]:
         # Closing the session rolls back whatever was not committed, without expiring the
         # objects already loaded, so views built inside stay readable.
-        with self._writer_sessions() as session:
+        with self._write_turn, self._writer_sessions() as session:
             yield Transaction(session, self.settings)
 
     @contextmanager
