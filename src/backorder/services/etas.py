@@ -72,6 +72,9 @@ def refresh_etas(tx: Transaction, product_ids: Iterable[int], *, now: datetime, 
     """Re-peg the queues of locked products; record ``order.eta_changed`` for each line
     whose date moved past what its customer was told. Returns the lines changed."""
     changed = 0
+    product_ids = set(product_ids)
+    if not product_ids:
+        return 0
     for stock in (to_stock(p) for p in tx.products.lock(product_ids).values()):
         if stock.backordered > 0:
             changed += _refresh(tx, stock, now=now, reason=reason)

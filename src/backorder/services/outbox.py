@@ -51,9 +51,11 @@ def allocations(
     by_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for sku, a in served:
         by_order[a.order_id].append({"line_id": a.line_id, "sku": sku, "qty": a.qty})
+    if not by_order:
+        return
     for order_id, lines in by_order.items():
         record(tx, "order.allocated", {"order_id": order_id, "lines": lines}, now=now)
-    for ready in tx.orders.shippable(order_ids=by_order, limit=len(by_order) or 1):
+    for ready in tx.orders.shippable(order_ids=by_order, limit=len(by_order)):
         payload = {
             "order_id": ready.order_id,
             "customer_id": ready.customer_id,

@@ -153,6 +153,9 @@ class PurchasingRepository:
         self, supplier_ids: Iterable[int], *, before: date | None
     ) -> dict[int, list[int]]:
         """Days late of each supplier's receipts (all, or those before a day)."""
+        supplier_ids = set(supplier_ids)
+        if not supplier_ids:
+            return {}
         query = select(Receipt.supplier_id, Receipt.days_late, Receipt.created_at).where(
             Receipt.supplier_id.in_(set(supplier_ids))
         )
