@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,8 +51,10 @@ def render(event_type: str, context: dict[str, Any], *, sender: str, to: str) ->
     return message
 
 
-def message_id(delivery_id: int) -> str:
-    return make_msgid(idstring=f"delivery-{delivery_id}", domain="backorder")
+def message_id(delivery_id: int, *, sender: str) -> str:
+    """The same id for every send of one delivery, in the sender's domain."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<backorder.delivery-{delivery_id}@{domain}>"
 
 
 class Mailer(Protocol):

@@ -20,7 +20,7 @@ def email(uow: UnitOfWork, job: Job) -> EmailMessage:
     with uow.read() as tx:
         context = _context(tx, event["type"], event["payload"])
     message = render(event["type"], context, sender=uow.settings.smtp_from, to=job.target)
-    message["Message-ID"] = message_id(job.delivery_id)
+    message["Message-ID"] = message_id(job.delivery_id, sender=uow.settings.smtp_from)
     return message
 
 
