@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint typecheck pytest bench clean
+.PHONY: serve test test-load lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The long load tests: 32 clients for 30 s against 4 server processes on PostgreSQL.
+test-load: $(VENV)/.installed-dev
+	BACKORDER_LOAD_SECONDS=30 BACKORDER_LOAD_CLIENTS=32 $(BIN)/pytest -m load
 
 # Benchmarks print tables and write bench/results/*.json. PostgreSQL figures need
 # BACKORDER_BENCH_POSTGRES_URL pointing at a scratch database (its schema is reset).
