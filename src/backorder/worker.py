@@ -32,17 +32,18 @@ class Worker:
         dispatch.fan_out(self.uow, now=now)
         leased = dispatch.claim(self.uow, now=now)
         for job in leased:
-            self._deliver(job)
+            self._deliver(job, now=now)
         return len(leased)
 
-    def _deliver(self, job: dispatch.Job) -> None:
+    def _deliver(self, job: dispatch.Job, *, now: datetime | None) -> None:
         try:
             detail = self._send(job)
         except (OSError, httpx.HTTPError) as error:  # SMTP and HTTP failures alike
             log.warning("delivery %s failed: %s", job.delivery_id, error)
-            dispatch.not_delivered(self.uow, job, error=f"{type(error).__name__}: {error}")
+            failure = f"{type(error).__name__}: {error}"
+            dispatch.not_delivered(self.uow, job, error=failure, now=now)
             return
-        dispatch.delivered(self.uow, job, detail=detail)
+        dispatch.delivered(self.uow, job, detail=detail, now=now)
 
     def _send(self, job: dispatch.Job) -> str:
         if job.channel == "email":

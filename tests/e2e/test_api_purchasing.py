@@ -175,10 +175,15 @@ def state(api: Buyer, uow: UnitOfWork, *po_ids: int) -> tuple[Any, ...]:
 
 
 def eta_changes(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Payloads of the ``order.eta_changed`` events, oldest first."""
+    """The lines of the ``order.eta_changed`` events, oldest first, each with its order
+    and the reason (an event carries all the delayed lines of one order)."""
     with uow.read() as tx:
         query = select(Event).where(Event.type == "order.eta_changed").order_by(Event.id)
-        return [dict(e.payload) for e in tx.session.scalars(query)]
+        return [
+            {"order_id": e.payload["order_id"], "reason": e.payload["reason"], **line}
+            for e in tx.session.scalars(query)
+            for line in e.payload["lines"]
+        ]
 
 
 def covers(*lines: tuple[dict[str, Any], int], index: int = 0) -> list[dict[str, int]]:

@@ -131,7 +131,7 @@ def test_an_order_that_jumps_the_queue_pushes_the_others_back_and_they_hear_of_i
         (event,) = tx.session.scalars(select(Event).where(Event.type == "order.eta_changed"))
     assert event.payload["order_id"] == waiting.id
     assert event.payload["reason"] == "order_placed"
-    assert event.payload["new_date"] == day(30 + handling(uow)).isoformat()
+    assert event.payload["lines"][0]["new_date"] == day(30 + handling(uow)).isoformat()
 
 
 def test_rescheduling_a_purchase_order_later_records_a_delay(uow: UnitOfWork) -> None:
@@ -145,11 +145,15 @@ def test_rescheduling_a_purchase_order_later_records_a_delay(uow: UnitOfWork) ->
         (event,) = tx.session.scalars(select(Event).where(Event.type == "order.eta_changed"))
     assert event.payload == {
         "order_id": waiting.id,
-        "line_id": waiting.lines[0].id,
-        "sku": "MUG",
-        "old_date": day(3 + handling(uow)).isoformat(),
-        "new_date": day(8 + handling(uow)).isoformat(),
         "reason": "purchase_order_rescheduled",
+        "lines": [
+            {
+                "line_id": waiting.lines[0].id,
+                "sku": "MUG",
+                "old_date": day(3 + handling(uow)).isoformat(),
+                "new_date": day(8 + handling(uow)).isoformat(),
+            }
+        ],
     }
 
 

@@ -30,7 +30,7 @@ SUBJECTS = {
 
 _templates = Environment(
     loader=PackageLoader("backorder.notifications", "templates"),
-    autoescape=select_autoescape(["html"]),
+    autoescape=select_autoescape(["html", "html.j2"]),
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,

@@ -23,6 +23,8 @@ from backorder.domain.pegging import PegResult, Supply, eta_after, is_delay, peg
 from backorder.domain.purchasing import choose_supplier, lateness_days
 from backorder.services.clock import utcnow
 
+DAILY_REFRESH = "daily_refresh"
+
 
 @dataclass(frozen=True, slots=True)
 class EtaBasis:
@@ -69,19 +71,31 @@ def eta_basis(tx: Transaction, stock: Stock, *, today: date) -> EtaBasis:
 
 
 def refresh_etas(tx: Transaction, product_ids: Iterable[int], *, now: datetime, reason: str) -> int:
-    """Re-peg the queues of locked products; record ``order.eta_changed`` for each line
-    whose date moved past what its customer was told. Returns the lines changed."""
-    changed = 0
+    """Re-peg the queues of locked products; record one ``order.eta_changed`` per order
+    with lines whose date moved past what its customer was told (one message for one
+    change, however many of the order's products it touches). Returns lines changed."""
     product_ids = set(product_ids)
     if not product_ids:
         return 0
+    changed = 0
+    delays: dict[int, list[dict[str, str | int | None]]] = {}
     for stock in (to_stock(p) for p in tx.products.lock(product_ids).values()):
         if stock.backordered > 0:
-            changed += _refresh(tx, stock, now=now, reason=reason)
+            changed += _refresh(tx, stock, now=now, reason=reason, delays=delays)
+    for order_id, lines in delays.items():
+        payload = {"order_id": order_id, "reason": reason, "lines": lines}
+        tx.events.add("order.eta_changed", payload, at=now)
     return changed
 
 
-def _refresh(tx: Transaction, stock: Stock, *, now: datetime, reason: str) -> int:
+def _refresh(
+    tx: Transaction,
+    stock: Stock,
+    *,
+    now: datetime,
+    reason: str,
+    delays: dict[int, list[dict[str, str | int | None]]],
+) -> int:
     basis = eta_basis(tx, stock, today=now.date())
     waiting = tx.orders.waiting_all(stock.product_id)
     results = peg(
@@ -95,9 +109,17 @@ def _refresh(tx: Transaction, stock: Stock, *, now: datetime, reason: str) -> in
     for w in waiting:
         result = results[w.line_id]
         eta, promised = result.estimated_ship_date, w.promised_ship_date
-        if is_delay(promised, eta):
-            _announce_delay(tx, w, stock.sku, eta, now=now, reason=reason)
-        if promised is None or is_delay(promised, eta):
+        if _announced(w, result, reason=reason):
+            delays.setdefault(w.order_id, []).append(
+                {
+                    "line_id": w.line_id,
+                    "sku": stock.sku,
+                    "old_date": _iso(promised),
+                    "new_date": _iso(eta),
+                }
+            )
+            promised = eta
+        elif promised is None:
             promised = eta
         before = (w.estimated_ship_date, w.eta_source, w.promised_ship_date)
         if (eta, result.source, promised) != before:
@@ -108,22 +130,16 @@ def _refresh(tx: Transaction, stock: Stock, *, now: datetime, reason: str) -> in
     return len(rows)
 
 
-def _announce_delay(
-    tx: Transaction, line: WaitingEta, sku: str, eta: date | None, *, now: datetime, reason: str
-) -> None:
-    promised = line.promised_ship_date
-    tx.events.add(
-        "order.eta_changed",
-        {
-            "order_id": line.order_id,
-            "line_id": line.line_id,
-            "sku": sku,
-            "old_date": promised.isoformat() if promised else None,
-            "new_date": eta.isoformat() if eta else None,
-            "reason": reason,
-        },
-        at=now,
-    )
+def _announced(line: WaitingEta, result: PegResult, *, reason: str) -> bool:
+    """A delay the customer must hear of now. A date that only rests on a lead time
+    slides a day with every day that passes: the daily refresh does not announce that
+    drift (the periodic waiting update carries the current date instead)."""
+    drift = reason == DAILY_REFRESH and result.source == line.eta_source == "lead_time"
+    return is_delay(line.promised_ship_date, result.estimated_ship_date) and not drift
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def products_waiting(uow: UnitOfWork) -> list[int]:
@@ -137,6 +153,6 @@ def refresh_product(uow: UnitOfWork, product_id: int, *, now: datetime | None = 
     """Re-peg one product in its own short transaction (the daily refresh runs these one
     by one, so no lock is held across the catalogue)."""
     with uow.write() as tx:
-        changed = refresh_etas(tx, [product_id], now=now or utcnow(), reason="daily_refresh")
+        changed = refresh_etas(tx, [product_id], now=now or utcnow(), reason=DAILY_REFRESH)
         tx.commit()
         return changed

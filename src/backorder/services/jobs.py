@@ -56,7 +56,9 @@ def send_waiting_updates(uow: UnitOfWork, *, now: datetime | None = None, limit:
         for (order_id, customer_id), lines in orders.items():
             payload = {"order_id": order_id, "customer_id": customer_id, "lines": lines}
             outbox.record(tx, "order.waiting_update", payload, now=now)
-        tx.orders.mark_customer_updated([order_id for order_id, _ in orders], at=now)
+        told = [order_id for order_id, _ in orders]
+        tx.orders.mark_customer_updated(told, at=now)
+        tx.orders.promise_current_dates(told)
         tx.commit()
         return len(orders)
 

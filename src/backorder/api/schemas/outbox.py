@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field, UrlConstraints
 
 from backorder.api.schemas.core import Input, Output, Text
 
@@ -31,7 +31,7 @@ class EventRead(Output):
 
 
 class WebhookCreate(Input):
-    url: AnyHttpUrl
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
     events: Annotated[
         list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=50)
     ]

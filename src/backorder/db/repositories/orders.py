@@ -180,6 +180,14 @@ class OrderRepository:
             .execution_options(synchronize_session=False)
         )
 
+    def promise_current_dates(self, order_ids: Iterable[int]) -> None:
+        """The customer has just been told each waiting line's current date."""
+        self.session.execute(
+            update(_lines)
+            .where(_lines.c.order_id.in_(set(order_ids)), _lines.c.backordered > 0)
+            .values(promised_ship_date=_lines.c.estimated_ship_date)
+        )
+
     def set_priority(self, order_id: int, priority: int) -> None:
         self.session.execute(
             update(_lines).where(_lines.c.order_id == order_id).values(priority=priority)
