@@ -42,6 +42,7 @@ test-load: $(VENV)/.installed-dev
 # BACKORDER_BENCH_POSTGRES_URL pointing at a scratch database (its schema is reset).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.receiving
+	$(BIN)/python -m bench.placement
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output
