@@ -105,15 +105,13 @@ def _replay(existing: Order, new: NewOrder) -> PlacedOrder:
 
 
 def _place(tx: Transaction, new: NewOrder, *, now: datetime) -> OrderView:
+    """The placement itself, in as few statements as the rules allow: the order and its
+    lines are inserted once, and read back only when a re-peg changed their dates."""
     today = now.date()
     customer = tx.customers.get(new.customer_id)
     if customer is None:
         raise NotFoundError("customer", new.customer_id)
-    products = tx.products.by_skus(line.sku for line in new.lines)
-    for line in new.lines:
-        if line.sku not in products:
-            raise NotFoundError("product", line.sku)
-    locked = lock_stock(tx, {p.id for p in products.values()})
+    locked = _lock_skus(tx, [line.sku for line in new.lines])
     # Customers already waiting are served before the new order may take anything.
     served = {s.sku: serve_product(tx, s, today=today) for s in locked.values()}
     stock = {sku: result[0] for sku, result in served.items()}
@@ -121,13 +119,45 @@ def _place(tx: Transaction, new: NewOrder, *, now: datetime) -> OrderView:
     priority = new.priority if new.priority is not None else customer.priority
     etas, requeue = _date_new_lines(tx, plans, stock, priority=priority, today=today)
     requeue |= {stock[sku].product_id for sku, (_, allocations) in served.items() if allocations}
+    order = _new_order(new, plans, etas, stock, priority=priority, now=now)
+    tx.orders.add(order)
+    _book(tx, plans, stock)
+    refresh_etas(tx, requeue, now=now, reason="order_placed")
+    released = [(sku, a) for sku, (_, allocated) in served.items() for a in allocated]
+    outbox.allocations(tx, released, now=now)
+    skus = {s.product_id: sku for sku, s in stock.items()}
+    view = order_view(load_order(tx, order.id)) if requeue else order_view(order, skus=skus)
+    outbox.order_backordered(tx, view, now=now)
+    return view
+
+
+def _lock_skus(tx: Transaction, skus: Sequence[str]) -> dict[str, Stock]:
+    """Lock the order's products (in id order) in the same statement that finds them."""
+    stock = {p.sku: to_stock(p) for p in tx.products.lock_skus(skus)}
+    for sku in skus:
+        if sku not in stock:
+            raise NotFoundError("product", sku)
+    return stock
+
+
+def _new_order(
+    new: NewOrder,
+    plans: Sequence[LinePlan],
+    etas: Sequence[PegResult | None],
+    stock: dict[str, Stock],
+    *,
+    priority: int,
+    now: datetime,
+) -> Order:
+    waits = any(plan.backordered for plan in plans)
     order = Order(
-        customer_id=customer.id,
+        customer_id=new.customer_id,
         ship_policy=new.ship_policy.value,
         priority=new.priority,
         idempotency_key=new.idempotency_key,
         request_fingerprint=new.fingerprint(),
         created_at=now,
+        customer_updated_at=now if waits else None,  # the confirmation tells them
     )
     order.lines = [
         OrderLine(
@@ -145,7 +175,11 @@ def _place(tx: Transaction, new: NewOrder, *, now: datetime) -> OrderView:
         )
         for plan, eta in zip(plans, etas, strict=True)
     ]
-    tx.orders.add(order)
+    return order
+
+
+def _book(tx: Transaction, plans: Sequence[LinePlan], stock: dict[str, Stock]) -> None:
+    """Add the new lines' units to their products' counters, one UPDATE per product."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for plan in plans:
         totals[plan.sku][0] += plan.allocated
@@ -154,12 +188,6 @@ def _place(tx: Transaction, new: NewOrder, *, now: datetime) -> OrderView:
         tx.products.change_counters(
             stock[sku].product_id, allocated=allocated, backordered=backordered
         )
-    refresh_etas(tx, requeue, now=now, reason="order_placed")
-    released = [(sku, a) for sku, (_, allocated) in served.items() for a in allocated]
-    outbox.allocations(tx, released, now=now)
-    view = order_view(load_order(tx, order.id))
-    outbox.order_backordered(tx, view, now=now)
-    return view
 
 
 def _date_new_lines(

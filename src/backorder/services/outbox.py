@@ -40,7 +40,6 @@ def order_backordered(tx: Transaction, order: OrderView, *, now: datetime) -> No
     ]
     payload = {"order_id": order.id, "customer_id": order.customer_id, "lines": lines}
     record(tx, "order.backordered", payload, now=now)
-    tx.orders.mark_customer_updated([order.id], at=now)
 
 
 def allocations(

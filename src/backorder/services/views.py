@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -114,11 +115,13 @@ def quantities(line: OrderLine) -> LineQuantities:
     )
 
 
-def order_view(order: Order) -> OrderView:
+def order_view(order: Order, *, skus: Mapping[int, str] | None = None) -> OrderView:
+    """The order as the API shows it. ``skus`` (product id to SKU) spares loading the
+    lines' products when the caller knows them."""
     lines = [
         LineView(
             id=line.id,
-            sku=line.product.sku,
+            sku=skus[line.product_id] if skus is not None else line.product.sku,
             ordered=line.ordered,
             allocated=line.allocated,
             backordered=line.backordered,

@@ -63,6 +63,18 @@ class ProductRepository:
         query = select(Product.id).where(Product.backordered > 0).order_by(Product.id)
         return list(self.session.scalars(query))
 
+    def lock_skus(self, skus: Iterable[str]) -> list[Product]:
+        """Find and lock products by SKU in one statement, rows locked in id order."""
+        query = (
+            select(Product)
+            .where(Product.sku.in_(set(skus)))
+            .order_by(Product.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        with LOCK_WAIT.time():
+            return list(self.session.scalars(query))
+
     def lock(self, product_ids: Iterable[int]) -> dict[int, Product]:
         """Lock the rows FOR UPDATE in id order and return them fresh from the database.
 
