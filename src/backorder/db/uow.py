@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import ParamSpec, TypeVar
@@ -33,6 +34,33 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+class FifoLock:
+    """A lock granted in the order it was asked for. ``threading.Lock`` lets a thread that
+    just released it take it again ahead of the waiters, which starves some of them."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiters: deque[threading.Event] = deque()
+        self._held = False
+
+    def __enter__(self) -> FifoLock:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return self
+            turn = threading.Event()
+            self._waiters.append(turn)
+        turn.wait()  # the releasing thread hands the lock over directly
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().set()
+            else:
+                self._held = False
 
 
 class Transaction:
@@ -65,7 +93,7 @@ class UnitOfWork:
         # instead of polling the database's busy handler, whose growing sleeps turn a
         # short wait into a long tail; other processes still wait through busy_timeout.
         self._write_turn: AbstractContextManager[object] = (
-            threading.Lock() if self.writer.dialect.name == "sqlite" else nullcontext()
+            FifoLock() if self.writer.dialect.name == "sqlite" else nullcontext()
         )
 
     @property
