@@ -11,27 +11,14 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from backorder.cli import app
 from backorder.config import Settings
 from backorder.db.uow import UnitOfWork
 from backorder.domain.allocation import LineRequest
 from backorder.domain.model import BackorderPolicy
 from backorder.services import business, catalogue, dispatch, orders, webhooks
+from tests.e2e.test_cli import run, succeeds
 from tests.notify_fixtures import free_port
-
-runner = CliRunner()
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-def succeeds(*args: str) -> str:
-    result = run(*args)
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result.stdout
 
 
 def table_rows(output: str) -> list[list[str]]:

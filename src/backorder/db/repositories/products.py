@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from backorder.db.models import Product
@@ -64,32 +64,26 @@ class ProductRepository:
         return list(self.session.scalars(query))
 
     def lock_skus(self, skus: Iterable[str]) -> list[Product]:
-        """Find and lock products by SKU in one statement, rows locked in id order."""
+        """Find and lock products by SKU in one statement."""
+        return self._locked(Product.sku.in_(set(skus)))
+
+    def lock(self, product_ids: Iterable[int]) -> dict[int, Product]:
+        """Lock the rows FOR UPDATE and return them fresh from the database."""
+        return {p.id: p for p in self._locked(Product.id.in_(set(product_ids)))}
+
+    def _locked(self, which: ColumnElement[bool]) -> list[Product]:
+        """Rows locked in id order, whatever chose them: the one lock order of every use
+        case. On SQLite the clause is omitted: the write transaction already holds the
+        database's single write lock (BEGIN IMMEDIATE)."""
         query = (
             select(Product)
-            .where(Product.sku.in_(set(skus)))
+            .where(which)
             .order_by(Product.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
         with LOCK_WAIT.time():
             return list(self.session.scalars(query))
-
-    def lock(self, product_ids: Iterable[int]) -> dict[int, Product]:
-        """Lock the rows FOR UPDATE in id order and return them fresh from the database.
-
-        On SQLite the clause is omitted: the write transaction already holds the
-        database's single write lock (BEGIN IMMEDIATE).
-        """
-        query = (
-            select(Product)
-            .where(Product.id.in_(set(product_ids)))
-            .order_by(Product.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        with LOCK_WAIT.time():
-            return {p.id: p for p in self.session.scalars(query)}
 
     def change_counters(
         self,
