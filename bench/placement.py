@@ -19,7 +19,8 @@ from decimal import Decimal
 from typing import Annotated
 
 import typer
-from bench.common import fresh_database, save
+from bench.chart import bars
+from bench.common import RESULTS, fresh_database, save
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -186,6 +187,15 @@ def main(
         )
     console.print(table)
     console.print(f"saved {save('placement', {'seconds': seconds, 'rows': rows})}")
+    chart = [
+        (
+            f"{r['database']}, {r['clients']} clients, {'hot' if r['hot'] else 'spread'}",
+            r["orders_per_s"],
+        )
+        for r in rows
+    ]
+    path = RESULTS / "placement-throughput.svg"
+    console.print(f"chart {bars('Orders placed per second', '/s', chart, path)}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import Annotated
 
 import typer
-from bench.common import fresh_database, median, save, seed_waiting_lines, timed
+from bench.chart import bars
+from bench.common import RESULTS, fresh_database, median, save, seed_waiting_lines, timed
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -91,6 +92,12 @@ def main(
         )
     console.print(table)
     console.print(f"saved {save('receiving', {'fill': FILL, 'rows': rows})}")
+    for key, title in (
+        ("receipt_ms", f"Receipt filling {FILL:,} lines"),
+        ("repeg_ms", "Full ETA re-peg of the queue"),
+    ):
+        chart = [(f"{r['database']}, {r['waiting']:,} waiting", r[key]) for r in rows]
+        console.print(f"chart {bars(title, 'ms', chart, RESULTS / f'receiving-{key}.svg')}")
 
 
 if __name__ == "__main__":
