@@ -43,6 +43,7 @@ test-load: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.receiving
 	$(BIN)/python -m bench.placement
+	$(BIN)/python -m bench.http_placement
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output
