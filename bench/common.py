@@ -10,6 +10,7 @@ import os
 import platform
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -130,3 +131,49 @@ def save(name: str, payload: dict[str, Any]) -> Path:
         )
     )
     return path
+
+
+def drive(
+    clients: int, seconds: float, client: Callable[[int], Callable[[], bool]]
+) -> dict[str, float]:
+    """Run ``clients`` threads for ``seconds``; each calls its attempt (made by
+    ``client(n)``) in a loop. Returns throughput of successful attempts, their p50 and
+    p99 latency in ms, and the count of failed ones."""
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def run(n: int) -> None:
+        nonlocal failures
+        attempt = client(n)
+        mine: list[float] = []
+        bad = 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            if attempt():
+                mine.append(time.perf_counter() - started)
+            else:
+                bad += 1
+        with lock:
+            latencies.extend(mine)
+            failures += bad
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pick(q: float) -> float:
+        return latencies[min(int(q * len(latencies)), len(latencies) - 1)] * 1000
+
+    return {
+        "orders_per_s": len(latencies) / elapsed,
+        "p50_ms": pick(0.50) if latencies else 0.0,
+        "p99_ms": pick(0.99) if latencies else 0.0,
+        "failures": failures,
+    }

@@ -15,15 +15,15 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from bench.chart import bars
-from bench.common import RESULTS, fresh_database, save
+from bench.common import RESULTS, drive, fresh_database, save
 from bench.placement import PRODUCTS, pgbench_tps, seed
 from rich.console import Console
 from rich.table import Table
@@ -71,48 +71,20 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
 def measure(
     base: str, key: str, customer: int, *, clients: int, hot: bool, seconds: float
 ) -> dict[str, float]:
-    latencies: list[float] = []
-    failures = 0
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def client(n: int) -> None:
-        nonlocal failures
+    def client(n: int) -> Callable[[], bool]:
         rng = random.Random(n)
-        mine: list[float] = []
-        bad = 0
-        headers = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=f"{base}/api/v1", headers=headers, timeout=30) as http:
-            while time.perf_counter() < deadline:
-                sku = "P00000" if hot else f"P{rng.randrange(PRODUCTS):05d}"
-                body = {"customer_id": customer, "lines": [{"sku": sku, "qty": 1}]}
-                started = time.perf_counter()
-                if http.post("/orders", json=body).status_code == 201:
-                    mine.append(time.perf_counter() - started)
-                else:
-                    bad += 1
-        with lock:
-            latencies.extend(mine)
-            failures += bad
+        http = httpx.Client(
+            base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=30
+        )
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+        def attempt() -> bool:
+            sku = "P00000" if hot else f"P{rng.randrange(PRODUCTS):05d}"
+            body = {"customer_id": customer, "lines": [{"sku": sku, "qty": 1}]}
+            return http.post("/orders", json=body).status_code == 201
 
-    def pick(q: float) -> float:
-        return latencies[min(int(q * len(latencies)), len(latencies) - 1)] * 1000
+        return attempt
 
-    return {
-        "orders_per_s": len(latencies) / elapsed,
-        "p50_ms": pick(0.5) if latencies else 0.0,
-        "p99_ms": pick(0.99) if latencies else 0.0,
-        "failures": failures,
-    }
+    return drive(clients, seconds, client)
 
 
 def main(

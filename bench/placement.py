@@ -13,14 +13,13 @@ import os
 import random
 import re
 import subprocess
-import threading
-import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated
 
 import typer
 from bench.chart import bars
-from bench.common import RESULTS, fresh_database, save
+from bench.common import RESULTS, drive, fresh_database, save
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -63,44 +62,21 @@ def seed(uow: UnitOfWork) -> int:
 def run(
     uow: UnitOfWork, customer: int, *, clients: int, hot: bool, seconds: float
 ) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def client(n: int) -> None:
-        nonlocal errors
+    def client(n: int) -> Callable[[], bool]:
         rng = random.Random(n)
-        mine: list[float] = []
-        while time.perf_counter() < deadline:
+
+        def attempt() -> bool:
             sku = "P00000" if hot else f"P{rng.randrange(PRODUCTS):05d}"
             new = orders.NewOrder(customer_id=customer, lines=[LineRequest(sku, 1)])
-            started = time.perf_counter()
             try:
                 orders.place_order(uow, new)
-            except Exception:  # counted, not hidden: a benchmark must not crash on one
-                with lock:
-                    errors += 1
-                continue
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
+            except Exception:  # counted, not hidden: a benchmark must not stop on one
+                return False
+            return True
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    pick = lambda q: latencies[min(int(q * len(latencies)), len(latencies) - 1)] * 1000  # noqa: E731
-    return {
-        "orders_per_s": len(latencies) / elapsed,
-        "p50_ms": pick(0.50) if latencies else 0.0,
-        "p99_ms": pick(0.99) if latencies else 0.0,
-        "errors": errors,
-    }
+        return attempt
+
+    return drive(clients, seconds, client)
 
 
 def pgbench_tps(url: str, clients: int, seconds: int) -> float | None:
@@ -167,7 +143,7 @@ def main(
         "orders/s",
         "p50 ms",
         "p99 ms",
-        "errors",
+        "failures",
         "pgbench TPC-B tps",
         "ratio",
         title="in-process order placement",
@@ -181,7 +157,7 @@ def main(
             f"{r['orders_per_s']:.0f}",
             f"{r['p50_ms']:.1f}",
             f"{r['p99_ms']:.1f}",
-            str(r["errors"]),
+            str(r["failures"]),
             f"{r['pgbench_tps']:.0f}" if r["pgbench_tps"] else "-",
             ratio,
         )

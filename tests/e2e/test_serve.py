@@ -4,7 +4,6 @@ through the README's walk-through."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.notify_fixtures import free_port
+
 pytestmark = pytest.mark.e2e
 
 BACKORDER = Path(sys.executable).parent / "backorder"
 READY_TIMEOUT_SECONDS = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

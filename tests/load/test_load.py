@@ -11,7 +11,6 @@ import contextlib
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from backorder.domain.model import BackorderPolicy, Role
 from backorder.services import inventory, orders
 from backorder.services.keys import create_api_key
 from tests.helpers import add_customer, add_product, check_invariants
+from tests.notify_fixtures import free_port
 
 pytestmark = pytest.mark.load
 
@@ -37,12 +37,6 @@ SECONDS = float(os.environ.get("BACKORDER_LOAD_SECONDS", "4"))
 CLIENTS = int(os.environ.get("BACKORDER_LOAD_CLIENTS", "8"))
 SERVERS = {"sqlite": 1, "postgres": 2 if CLIENTS <= 8 else 4}
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:

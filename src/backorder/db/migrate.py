@@ -46,11 +46,3 @@ def current_revision(engine: Engine) -> str | None:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
-
-
-def make_revision(engine: Engine, message: str) -> None:
-    """Autogenerate a new revision against ``engine`` (for developers changing models)."""
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.revision(config, message=message, autogenerate=True)

@@ -28,6 +28,7 @@ from backorder.db.repositories import (
     OrderRepository,
     ProductRepository,
     PurchasingRepository,
+    SettingsRepository,
 )
 
 P = ParamSpec("P")
@@ -76,6 +77,7 @@ class Transaction:
         self.api_keys = ApiKeyRepository(session)
         self.purchasing = PurchasingRepository(session)
         self.events = EventRepository(session)
+        self.settings_store = SettingsRepository(session)
 
     def commit(self) -> None:
         self.session.commit()

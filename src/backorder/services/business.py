@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backorder.db.models import BusinessSetting
 from backorder.db.uow import Transaction, UnitOfWork
 
 DEFAULTS = {"waiting_update_days": 7}
@@ -18,8 +17,7 @@ class BusinessSettings:
 
 
 def read(tx: Transaction) -> BusinessSettings:
-    stored = {row.key: row.value for row in tx.session.query(BusinessSetting).all()}
-    return BusinessSettings(**{**DEFAULTS, **stored})
+    return BusinessSettings(**{**DEFAULTS, **tx.settings_store.stored()})
 
 
 def get_business_settings(uow: UnitOfWork) -> BusinessSettings:
@@ -29,6 +27,6 @@ def get_business_settings(uow: UnitOfWork) -> BusinessSettings:
 
 def set_waiting_update_days(uow: UnitOfWork, days: int) -> BusinessSettings:
     with uow.write() as tx:
-        tx.session.merge(BusinessSetting(key="waiting_update_days", value=days))
+        tx.settings_store.put("waiting_update_days", days)
         tx.commit()
         return read(tx)

@@ -22,6 +22,7 @@ from backorder.domain.model import Stock
 from backorder.domain.pegging import PegResult, Supply, eta_after, is_delay, peg
 from backorder.domain.purchasing import choose_supplier, lateness_days
 from backorder.services.clock import utcnow
+from backorder.services.outbox import iso
 
 DAILY_REFRESH = "daily_refresh"
 
@@ -114,8 +115,8 @@ def _refresh(
                 {
                     "line_id": w.line_id,
                     "sku": stock.sku,
-                    "old_date": _iso(promised),
-                    "new_date": _iso(eta),
+                    "old_date": iso(promised),
+                    "new_date": iso(eta),
                 }
             )
             promised = eta
@@ -136,10 +137,6 @@ def _announced(line: WaitingEta, result: PegResult, *, reason: str) -> bool:
     drift (the periodic waiting update carries the current date instead)."""
     drift = reason == DAILY_REFRESH and result.source == line.eta_source == "lead_time"
     return is_delay(line.promised_ship_date, result.estimated_ship_date) and not drift
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def products_waiting(uow: UnitOfWork) -> list[int]:

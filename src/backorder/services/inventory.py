@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
-
-from backorder.db.models import Product
 from backorder.db.uow import UnitOfWork, retrying
 from backorder.domain.errors import ConflictError, InvalidInputError
-from backorder.domain.model import BackorderPolicy, MovementKind
+from backorder.domain.model import MovementKind
 from backorder.services import outbox
 from backorder.services.catalogue import find_product
 from backorder.services.clock import utcnow
@@ -66,15 +63,9 @@ def release_preorders(uow: UnitOfWork, *, now: datetime | None = None) -> dict[s
     """
     now = now or utcnow()
     today = now.date()
-    query = select(Product.id).where(
-        Product.backorder_policy == BackorderPolicy.PREORDER.value,
-        Product.release_date <= today,
-        Product.backordered > 0,
-        Product.on_hand > Product.allocated,
-    )
     with uow.write() as tx:
         released: dict[str, int] = {}
-        locked = lock_stock(tx, list(tx.session.scalars(query)))
+        locked = lock_stock(tx, tx.products.releasable_preorders(today))
         for stock in locked.values():
             _, allocations = serve_product(tx, stock, today=today)
             released[stock.sku] = sum(a.qty for a in allocations)
@@ -106,7 +97,7 @@ def verify_inventory(uow: UnitOfWork) -> tuple[int, list[Drift]]:
         shipped = tx.ledger.shipped_by_product()
         lines = tx.ledger.line_totals_by_product()
         on_order = tx.purchasing.on_order_by_product()
-        products = list(tx.session.scalars(select(Product).order_by(Product.sku)))
+        products = tx.products.all_by_sku()
     drifts: list[Drift] = []
     for p in products:
         allocated, backordered, lines_shipped = lines.get(p.id, (0, 0, 0))

@@ -7,10 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from backorder.db.models import JobRun, Order, OrderLine, Product
 from backorder.db.uow import UnitOfWork, retrying
 from backorder.services import business, etas, outbox
 from backorder.services.clock import utcnow
@@ -26,31 +24,14 @@ def send_waiting_updates(uow: UnitOfWork, *, now: datetime | None = None, limit:
         if days == 0:
             return 0
         since = now - timedelta(days=days)
-        last_heard = Order.customer_updated_at.is_(None) | (Order.customer_updated_at <= since)
-        query = (
-            select(
-                Order.id,
-                Order.customer_id,
-                OrderLine.id,
-                Product.sku,
-                OrderLine.backordered,
-                OrderLine.estimated_ship_date,
-            )
-            .join(OrderLine, OrderLine.order_id == Order.id)
-            .join(Product, Product.id == OrderLine.product_id)
-            .where(OrderLine.backordered > 0, Order.created_at <= since, last_heard)
-            .order_by(Order.id, OrderLine.id)
-        )
         orders: dict[tuple[int, int], list[dict[str, object]]] = {}
-        for order_id, customer_id, line_id, sku, waiting, eta in tx.session.execute(query):
-            if len(orders) == limit and (order_id, customer_id) not in orders:
-                break
-            orders.setdefault((order_id, customer_id), []).append(
+        for row in tx.orders.waiting_unheard_since(since, limit=limit):
+            orders.setdefault((row.order_id, row.customer_id), []).append(
                 {
-                    "line_id": line_id,
-                    "sku": sku,
-                    "backordered": waiting,
-                    "estimated_ship_date": outbox.iso(eta),
+                    "line_id": row.line_id,
+                    "sku": row.sku,
+                    "backordered": row.backordered,
+                    "estimated_ship_date": outbox.iso(row.estimated_ship_date),
                 }
             )
         for (order_id, customer_id), lines in orders.items():
@@ -89,13 +70,11 @@ def _take_turn(uow: UnitOfWork, name: str, *, period: timedelta, now: datetime) 
     """Whether this worker runs ``name`` now; moves its clock on if so."""
     try:
         with uow.write() as tx:
-            query = select(JobRun).where(JobRun.name == name).with_for_update(skip_locked=True)
-            run = tx.session.scalar(query)
+            run = tx.settings_store.take_job_run(name)
             if run is None:
-                exists = tx.session.get(JobRun, name) is not None
-                if exists:
+                if tx.settings_store.job_run_exists(name):
                     return False  # another worker holds it right now
-                tx.session.add(JobRun(name=name, last_run_at=now))
+                tx.settings_store.add_job_run(name, at=now)
             elif run.last_run_at + period > now:
                 return False
             else:

@@ -5,9 +5,6 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
-
-from backorder.db.models import Customer, Order, Product, Supplier
 from backorder.db.uow import Transaction, UnitOfWork
 from backorder.domain.errors import NotFoundError
 from backorder.notifications.email import message_id, render
@@ -28,9 +25,7 @@ def _context(tx: Transaction, event_type: str, payload: dict[str, Any]) -> dict[
     skus = {line["sku"] for line in payload.get("lines", [])} | (
         {payload["sku"]} if "sku" in payload else set()
     )
-    names = dict(
-        tx.session.execute(select(Product.sku, Product.name).where(Product.sku.in_(skus))).all()
-    )
+    names = tx.products.names(skus)
     context = dict(payload)
     context["lines"] = [
         {**line, "name": names.get(line["sku"], line["sku"])} for line in payload.get("lines", [])
@@ -38,11 +33,10 @@ def _context(tx: Transaction, event_type: str, payload: dict[str, Any]) -> dict[
     if "sku" in payload:
         context["name"] = names.get(payload["sku"], payload["sku"])
     if event_type in SUPPLIER_EMAILS:
-        query = select(Supplier.name).where(Supplier.id == payload["supplier_id"])
-        context["supplier_name"] = tx.session.scalar(query)
+        supplier = tx.purchasing.supplier(int(payload["supplier_id"]))
+        context["supplier_name"] = supplier.name if supplier else ""
     else:
-        query = select(Customer.name).join(Order, Order.customer_id == Customer.id)
-        context["customer_name"] = tx.session.scalar(query.where(Order.id == payload["order_id"]))
+        context["customer_name"] = tx.orders.customer_name(int(payload["order_id"]))
     return context
 
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-
-from backorder.db.models import Product
 from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.purchasing import Cover, choose_supplier, order_quantity, uncovered
 from backorder.services.clock import utcnow
@@ -49,9 +46,7 @@ def suggest_purchase_orders(uow: UnitOfWork, *, today: date | None = None) -> Su
 def _suggest(tx: Transaction, *, today: date) -> Suggestions:
     """For each product: waiting units beyond available stock and open purchase orders,
     raised to the supplier's minimum and rounded up to whole packs."""
-    waiting = list(
-        tx.session.scalars(select(Product).where(Product.backordered > 0).order_by(Product.sku))
-    )
+    waiting = tx.products.waiting()
     offers = tx.purchasing.offers(p.id for p in waiting)
     drafts: dict[int, list[SuggestedLine]] = {}
     leads: dict[int, int] = {}
@@ -89,8 +84,7 @@ def create_from_suggestions(
     """Save every current suggestion as an open purchase order, in one transaction."""
     now = now or utcnow()
     with uow.write() as tx:
-        ids = tx.session.scalars(select(Product.id).where(Product.backordered > 0))
-        lock_stock(tx, list(ids))
+        lock_stock(tx, tx.products.waiting_ids())
         suggestions = _suggest(tx, today=now.date())
         created = [
             add_purchase_order(

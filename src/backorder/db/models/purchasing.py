@@ -22,6 +22,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backorder.db.models.base import Base
@@ -96,8 +97,9 @@ class PurchaseOrderLine(Base):
     received: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     cancelled: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
-    @property
+    @hybrid_property
     def open_qty(self) -> int:
+        """What is still to come: one rule for Python and for SQL."""
         return self.ordered - self.received - self.cancelled
 
 

@@ -7,6 +7,7 @@ from backorder.db.repositories.ledger import LedgerRepository
 from backorder.db.repositories.orders import OrderRepository
 from backorder.db.repositories.products import ProductRepository
 from backorder.db.repositories.purchasing import PurchasingRepository
+from backorder.db.repositories.settings import SettingsRepository
 
 __all__ = [
     "ApiKeyRepository",
@@ -16,4 +17,5 @@ __all__ = [
     "OrderRepository",
     "ProductRepository",
     "PurchasingRepository",
+    "SettingsRepository",
 ]

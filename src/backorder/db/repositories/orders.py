@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from backorder.db.models import Order, OrderLine, Product, Shipment, ShipmentLine
+from backorder.db.models import Customer, Order, OrderLine, Product, Shipment, ShipmentLine
 from backorder.domain.model import Allocation, WaitingLine
 
 _lines: Table = OrderLine.__table__  # type: ignore[assignment]
@@ -171,6 +171,39 @@ class OrderRepository:
         if rows:
             self.session.flush()
             self.session.connection().execute(_eta_update(), rows)
+
+    def waiting_unheard_since(self, since: datetime, *, limit: int) -> list[Any]:
+        """Waiting lines of orders placed before ``since`` whose customer has not heard
+        about them since then: (order_id, customer_id, line_id, sku, backordered,
+        estimated_ship_date), for at most ``limit`` orders, oldest first."""
+        unheard = Order.customer_updated_at.is_(None) | (Order.customer_updated_at <= since)
+        due = (
+            select(Order.id)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .where(OrderLine.backordered > 0, Order.created_at <= since, unheard)
+            .group_by(Order.id)
+            .order_by(Order.id)
+            .limit(limit)
+        ).subquery()
+        query = (
+            select(
+                Order.id.label("order_id"),
+                Order.customer_id,
+                OrderLine.id.label("line_id"),
+                Product.sku,
+                OrderLine.backordered,
+                OrderLine.estimated_ship_date,
+            )
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(Order.id.in_(select(due.c.id)), OrderLine.backordered > 0)
+            .order_by(Order.id, OrderLine.id)
+        )
+        return list(self.session.execute(query))
+
+    def customer_name(self, order_id: int) -> str | None:
+        query = select(Customer.name).join(Order, Order.customer_id == Customer.id)
+        return self.session.scalar(query.where(Order.id == order_id))
 
     def mark_customer_updated(self, order_ids: Iterable[int], *, at: datetime) -> None:
         self.session.execute(

@@ -8,6 +8,7 @@ Counters change in SQL (``on_hand = on_hand + :delta``), never read-modify-write
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
@@ -53,11 +54,30 @@ class ProductRepository:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(Product)) or 0
 
-    def all_ids(self) -> list[int]:
-        return list(self.session.scalars(select(Product.id).order_by(Product.id)))
+    def all_by_sku(self) -> list[Product]:
+        return list(self.session.scalars(select(Product).order_by(Product.sku)))
 
     def backordered_units(self) -> int:
         return int(self.session.scalar(select(func.sum(Product.backordered))) or 0)
+
+    def waiting(self) -> list[Product]:
+        """Products with units waiting, by SKU."""
+        query = select(Product).where(Product.backordered > 0).order_by(Product.sku)
+        return list(self.session.scalars(query))
+
+    def releasable_preorders(self, today: date) -> list[int]:
+        """Pre-orders released by ``today`` that hold stock while lines still wait."""
+        query = select(Product.id).where(
+            Product.backorder_policy == BackorderPolicy.PREORDER.value,
+            Product.release_date <= today,
+            Product.backordered > 0,
+            Product.on_hand > Product.allocated,
+        )
+        return list(self.session.scalars(query))
+
+    def names(self, skus: Iterable[str]) -> dict[str, str]:
+        query = select(Product.sku, Product.name).where(Product.sku.in_(set(skus)))
+        return {str(sku): str(name) for sku, name in self.session.execute(query)}
 
     def waiting_ids(self) -> list[int]:
         query = select(Product.id).where(Product.backordered > 0).order_by(Product.id)

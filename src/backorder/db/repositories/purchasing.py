@@ -26,7 +26,6 @@ from backorder.db.models import (
 from backorder.domain.purchasing import SupplierOffer
 
 OPEN_STATUSES = ("open", "partially_received")
-_OPEN_QTY = PurchaseOrderLine.ordered - PurchaseOrderLine.received - PurchaseOrderLine.cancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +135,14 @@ class PurchasingRepository:
                 PurchaseOrderLine.id,
                 PurchaseOrder.id,
                 PurchaseOrder.supplier_id,
-                _OPEN_QTY,
+                PurchaseOrderLine.open_qty,
                 PurchaseOrder.expected_date,
             )
             .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
             .where(
                 PurchaseOrderLine.product_id == product_id,
                 PurchaseOrder.status.in_(OPEN_STATUSES),
-                _OPEN_QTY > 0,
+                PurchaseOrderLine.open_qty > 0,
             )
             .order_by(PurchaseOrder.expected_date, PurchaseOrderLine.id)
         )
@@ -189,7 +188,7 @@ class PurchasingRepository:
 
     def on_order_by_product(self) -> dict[int, int]:
         """Open purchase-order quantity per product: what ``on_order`` must be."""
-        query = select(PurchaseOrderLine.product_id, func.sum(_OPEN_QTY)).group_by(
+        query = select(PurchaseOrderLine.product_id, func.sum(PurchaseOrderLine.open_qty)).group_by(
             PurchaseOrderLine.product_id
         )
         return {pid: int(total) for pid, total in self.session.execute(query)}
