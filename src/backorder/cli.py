@@ -14,6 +14,7 @@ from rich.table import Table
 from backorder.cli_common import err, out, service
 from backorder.cli_outbox import events_app, settings_app, worker
 from backorder.cli_purchasing import etas_app, po_app
+from backorder.cli_users import users_app
 from backorder.config import Settings
 from backorder.db import migrate
 from backorder.domain.model import Role
@@ -33,6 +34,7 @@ for sub, name in (
     (events_app, "events"),
     (settings_app, "settings"),
     (keys_app, "keys"),
+    (users_app, "users"),
     (inventory_app, "inventory"),
     (backorders_app, "backorders"),
     (orders_app, "orders"),

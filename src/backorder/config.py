@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="json: one JSON object per line, with the request id."
     )
+    session_secret: str | None = Field(
+        default=None,
+        description="Signs dashboard session cookies; unset, a random one is made once and "
+        "kept in the database.",
+    )
+    session_max_age_hours: float = Field(
+        default=12, gt=0, description="A dashboard sign-in lasts this long."
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (set behind TLS)."
+    )
     transaction_retries: int = Field(
         default=5, ge=0, description="Retries of a transaction aborted by a deadlock or conflict."
     )

@@ -816,13 +816,20 @@ def test_waiting_update_days_setting_changes_the_interval(uow: UnitOfWork) -> No
 
 def test_run_due_jobs_runs_each_job_once_per_period(uow: UnitOfWork) -> None:
     t = utcnow()
-    assert sorted(jobs.run_due_jobs(uow, now=t)) == ["eta_refresh", "waiting_updates"]
+    assert sorted(jobs.run_due_jobs(uow, now=t)) == [
+        "backlog_snapshot",
+        "eta_refresh",
+        "waiting_updates",
+    ]
     assert jobs.run_due_jobs(uow, now=t) == []
     assert jobs.run_due_jobs(uow, now=t + timedelta(minutes=30)) == []
-    assert jobs.run_due_jobs(uow, now=t + timedelta(hours=1, minutes=1)) == ["waiting_updates"]
+    assert sorted(jobs.run_due_jobs(uow, now=t + timedelta(hours=1, minutes=1))) == [
+        "backlog_snapshot",
+        "waiting_updates",
+    ]
     assert jobs.run_due_jobs(uow, now=t + timedelta(hours=1, minutes=2)) == []
     later = sorted(jobs.run_due_jobs(uow, now=t + timedelta(days=1, minutes=1)))
-    assert later == ["eta_refresh", "waiting_updates"]
+    assert later == ["backlog_snapshot", "eta_refresh", "waiting_updates"]
 
 
 def test_worker_pass_runs_the_waiting_update_job(

@@ -12,6 +12,7 @@ from backorder.api import errors, observability
 from backorder.api.routers import backorders, customers, orders, outbox, products, purchasing
 from backorder.config import Settings
 from backorder.db.uow import UnitOfWork
+from backorder.web import app as dashboard
 from backorder.worker import start_in_thread
 
 API_PREFIX = "/api/v1"
@@ -46,4 +47,5 @@ def create_app(uow: UnitOfWork | None = None) -> FastAPI:
     routers = (products, customers, orders, backorders, purchasing, outbox)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
+    dashboard.install(app, unit)
     return app

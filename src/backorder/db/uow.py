@@ -28,7 +28,9 @@ from backorder.db.repositories import (
     OrderRepository,
     ProductRepository,
     PurchasingRepository,
+    ReportRepository,
     SettingsRepository,
+    UserRepository,
 )
 
 P = ParamSpec("P")
@@ -78,6 +80,8 @@ class Transaction:
         self.purchasing = PurchasingRepository(session)
         self.events = EventRepository(session)
         self.settings_store = SettingsRepository(session)
+        self.users = UserRepository(session)
+        self.reports = ReportRepository(session)
 
     def commit(self) -> None:
         self.session.commit()

@@ -17,7 +17,8 @@ class BusinessSettings:
 
 
 def read(tx: Transaction) -> BusinessSettings:
-    return BusinessSettings(**{**DEFAULTS, **tx.settings_store.stored()})
+    stored = tx.settings_store.stored()
+    return BusinessSettings(**{key: stored.get(key, default) for key, default in DEFAULTS.items()})
 
 
 def get_business_settings(uow: UnitOfWork) -> BusinessSettings:

@@ -1,6 +1,7 @@
-"""Scheduled jobs the worker runs: waiting-customer updates (hourly check) and the daily
-ETA refresh. A ``job_runs`` row, locked while it is read and moved on, makes each job
-run once per period however many workers there are."""
+"""Scheduled jobs the worker runs: waiting-customer updates (hourly check), the daily
+ETA refresh and the hourly backlog record behind the dashboard's chart. A ``job_runs``
+row, locked while it is read and moved on, makes each job run once per period however
+many workers there are."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from backorder.db.uow import UnitOfWork, retrying
-from backorder.services import business, etas, outbox
+from backorder.services import business, etas, outbox, overview
 from backorder.services.clock import utcnow
 
 
@@ -52,6 +53,7 @@ def refresh_all_etas(uow: UnitOfWork, *, now: datetime | None = None) -> int:
 SCHEDULE: dict[str, tuple[timedelta, Callable[..., int]]] = {
     "waiting_updates": (timedelta(hours=1), send_waiting_updates),
     "eta_refresh": (timedelta(days=1), refresh_all_etas),
+    "backlog_snapshot": (timedelta(hours=1), overview.record_backlog),
 }
 
 

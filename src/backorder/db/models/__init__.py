@@ -27,9 +27,11 @@ from backorder.db.models.purchasing import (
     Supplier,
     SupplierProduct,
 )
+from backorder.db.models.staff import BacklogSnapshot, User
 
 __all__ = [
     "ApiKey",
+    "BacklogSnapshot",
     "Base",
     "BusinessSetting",
     "Customer",
@@ -49,5 +51,6 @@ __all__ = [
     "ShipmentLine",
     "Supplier",
     "SupplierProduct",
+    "User",
     "Webhook",
 ]

@@ -117,6 +117,30 @@ class OrderLine(Base):
             postgresql_where=text("backordered > 0"),
             sqlite_where=text("backordered > 0"),
         ),
+        # The dashboard's queue across products, its oldest line and its overdue lines:
+        # partial, so they hold only the waiting lines, like the one above.
+        Index(
+            "ix_order_lines_serving",
+            text("priority DESC"),
+            "placed_at",
+            "id",
+            postgresql_where=text("backordered > 0"),
+            sqlite_where=text("backordered > 0"),
+        ),
+        Index(
+            "ix_order_lines_waiting_since",
+            "placed_at",
+            "id",
+            postgresql_where=text("backordered > 0"),
+            sqlite_where=text("backordered > 0"),
+        ),
+        Index(
+            "ix_order_lines_eta",
+            "estimated_ship_date",
+            "id",
+            postgresql_where=text("backordered > 0"),
+            sqlite_where=text("backordered > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -46,6 +46,9 @@ class Event(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     type: Mapped[str] = mapped_column(String(64), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    order_id: Mapped[int | None] = mapped_column(Id, index=True)
+    """The order an event is about, copied from its payload: an order's history is then
+    one index lookup rather than a scan of every payload."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the worker turned it into deliveries; NULL until then."""

@@ -7,7 +7,9 @@ from backorder.db.repositories.ledger import LedgerRepository
 from backorder.db.repositories.orders import OrderRepository
 from backorder.db.repositories.products import ProductRepository
 from backorder.db.repositories.purchasing import PurchasingRepository
+from backorder.db.repositories.reports import ReportRepository
 from backorder.db.repositories.settings import SettingsRepository
+from backorder.db.repositories.users import UserRepository
 
 __all__ = [
     "ApiKeyRepository",
@@ -17,5 +19,7 @@ __all__ = [
     "OrderRepository",
     "ProductRepository",
     "PurchasingRepository",
+    "ReportRepository",
     "SettingsRepository",
+    "UserRepository",
 ]

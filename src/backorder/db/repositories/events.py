@@ -23,7 +23,8 @@ class EventRepository:
         self.session = session
 
     def add(self, event_type: str, payload: dict[str, Any], *, at: datetime) -> None:
-        self.session.add(Event(type=event_type, payload=payload, created_at=at))
+        order_id = payload.get("order_id")
+        self.session.add(Event(type=event_type, payload=payload, order_id=order_id, created_at=at))
 
     def after(self, event_id: int, *, until: datetime, limit: int) -> list[Event]:
         query = (

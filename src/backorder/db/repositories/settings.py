@@ -21,6 +21,11 @@ class SettingsRepository:
     def put(self, key: str, value: Any) -> None:
         self.session.merge(BusinessSetting(key=key, value=value))
 
+    def add(self, key: str, value: Any) -> None:
+        """Insert a setting; IntegrityError when it exists (unlike ``put``)."""
+        self.session.add(BusinessSetting(key=key, value=value))
+        self.session.flush()
+
     def take_job_run(self, name: str) -> JobRun | None:
         """The job's row, locked; None when absent or when another worker holds it."""
         query = select(JobRun).where(JobRun.name == name).with_for_update(skip_locked=True)

@@ -1,0 +1,21 @@
+"""Putting the dashboard into the API's app: sessions, static files, the pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from backorder.db.uow import UnitOfWork
+from backorder.web.pages import auth, orders, overview, products, purchasing, queue
+from backorder.web.sessions import Sessions
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI, uow: UnitOfWork) -> None:
+    app.add_middleware(Sessions, uow=uow)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, overview, queue, products, orders, purchasing):
+        app.include_router(module.router, include_in_schema=False)
