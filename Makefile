@@ -29,7 +29,15 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev
+# The dashboard's browser tests drive Debian's Chromium (not a downloaded browser).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+pytest: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -44,6 +52,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.receiving
 	$(BIN)/python -m bench.placement
 	$(BIN)/python -m bench.http_placement
+	$(BIN)/python -m bench.dashboard
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output

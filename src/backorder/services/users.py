@@ -16,8 +16,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
 from backorder.db.models import User
-from backorder.db.uow import UnitOfWork
-from backorder.domain.errors import ConflictError, InvalidInputError, UnauthorizedError
+from backorder.db.uow import Transaction, UnitOfWork
+from backorder.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from backorder.domain.model import Role
 from backorder.services.clock import utcnow
 
@@ -51,11 +56,7 @@ def create_user(uow: UnitOfWork, email: str, password: str, *, role: Role) -> Us
         raise InvalidInputError(f"{email!r} is not an email address", details={"field": "email"})
     if role not in USER_ROLES:
         raise InvalidInputError("a dashboard user is staff or admin", details={"field": "role"})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInputError(
-            f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
-            details={"field": "password"},
-        )
+    _check_password(password)
     with uow.write() as tx:
         if tx.users.by_email(email) is not None:
             raise ConflictError(f"a user {email!r} exists already", details={"email": email})
@@ -63,6 +64,39 @@ def create_user(uow: UnitOfWork, email: str, password: str, *, role: Role) -> Us
             email=email, password_hash=_hasher.hash(password), role=role.value, created_at=utcnow()
         )
         tx.users.add(user)
+        tx.commit()
+        return _view(user)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInputError(
+            f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
+            details={"field": "password"},
+        )
+
+
+def _find(tx: Transaction, email: str) -> User:
+    user = tx.users.by_email(email.strip())
+    if user is None:
+        raise NotFoundError("user", email)
+    return user
+
+
+def set_password(uow: UnitOfWork, email: str, password: str) -> UserView:
+    _check_password(password)
+    with uow.write() as tx:
+        user = _find(tx, email)
+        user.password_hash = _hasher.hash(password)
+        tx.commit()
+        return _view(user)
+
+
+def set_disabled(uow: UnitOfWork, email: str, *, disabled: bool) -> UserView:
+    """A disabled user cannot sign in, and is signed out at their next request."""
+    with uow.write() as tx:
+        user = _find(tx, email)
+        user.disabled_at = utcnow() if disabled else None
         tx.commit()
         return _view(user)
 
