@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    TextClause,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -94,6 +95,15 @@ class Order(Base):
     )
 
 
+SERVING_ORDER = (text("priority DESC"), "placed_at", "id")
+
+
+def _waiting_index(name: str, *columns: str | TextClause) -> Index:
+    """An index of the waiting lines only (partial): they are a small share of all lines."""
+    waiting = text("backordered > 0")
+    return Index(name, *columns, postgresql_where=waiting, sqlite_where=waiting)
+
+
 class OrderLine(Base):
     """One SKU of an order. ``priority`` and ``placed_at`` are copied from the order (and
     its customer) so the serving order of a product is one index scan."""
@@ -108,39 +118,11 @@ class OrderLine(Base):
         CheckConstraint(
             "ordered = allocated + backordered + shipped + cancelled", name="quantities_balance"
         ),
-        Index(
-            "ix_order_lines_waiting",
-            "product_id",
-            text("priority DESC"),
-            "placed_at",
-            "id",
-            postgresql_where=text("backordered > 0"),
-            sqlite_where=text("backordered > 0"),
-        ),
-        # The dashboard's queue across products, its oldest line and its overdue lines:
-        # partial, so they hold only the waiting lines, like the one above.
-        Index(
-            "ix_order_lines_serving",
-            text("priority DESC"),
-            "placed_at",
-            "id",
-            postgresql_where=text("backordered > 0"),
-            sqlite_where=text("backordered > 0"),
-        ),
-        Index(
-            "ix_order_lines_waiting_since",
-            "placed_at",
-            "id",
-            postgresql_where=text("backordered > 0"),
-            sqlite_where=text("backordered > 0"),
-        ),
-        Index(
-            "ix_order_lines_eta",
-            "estimated_ship_date",
-            "id",
-            postgresql_where=text("backordered > 0"),
-            sqlite_where=text("backordered > 0"),
-        ),
+        _waiting_index("ix_order_lines_waiting", "product_id", *SERVING_ORDER),
+        # The dashboard's queue across products, its oldest line and its overdue lines.
+        _waiting_index("ix_order_lines_serving", *SERVING_ORDER),
+        _waiting_index("ix_order_lines_waiting_since", "placed_at", "id"),
+        _waiting_index("ix_order_lines_eta", "estimated_ship_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
