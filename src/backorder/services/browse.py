@@ -28,6 +28,7 @@ from backorder.services.views import (
 )
 
 PAGE_SIZE = 50
+COVERS_SHOWN = 8
 T = TypeVar("T")
 
 
@@ -200,19 +201,37 @@ def cross_dock(uow: UnitOfWork, order_ids: list[int]) -> list[DockOrder]:
 
 
 @dataclass(frozen=True, slots=True)
+class CoverSummary:
+    """What a suggested line covers, short enough for a page: the full list can run to
+    thousands of orders."""
+
+    units: int
+    orders: int
+    first_orders: list[int]
+
+
+@dataclass(frozen=True, slots=True)
 class PurchasingPlan:
     suggestions: Suggestions
     suppliers: dict[int, str]
     product_names: dict[str, str]
+    covers: dict[str, CoverSummary]
+    """By SKU."""
 
 
 def purchasing_plan(uow: UnitOfWork, *, today: date | None = None) -> PurchasingPlan:
     """The suggestions, with the names a buyer reads them by."""
     suggestions = suggest_purchase_orders(uow, today=today)
-    skus = [line.sku for draft in suggestions.drafts for line in draft.lines]
+    lines = [line for draft in suggestions.drafts for line in draft.lines]
+    covers = {}
+    for line in lines:
+        orders = list(dict.fromkeys(c.order_id for c in line.covers))
+        units = sum(c.qty for c in line.covers)
+        covers[line.sku] = CoverSummary(units, len(orders), orders[:COVERS_SHOWN])
     with uow.read() as tx:
         return PurchasingPlan(
             suggestions,
             tx.reports.supplier_names(),
-            tx.products.names(skus + suggestions.unsourced),
+            tx.products.names([line.sku for line in lines] + suggestions.unsourced),
+            covers,
         )

@@ -6,12 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from backorder.db.models import Product
+from backorder.db.repositories.orders import WaitingEta
 from backorder.db.uow import Transaction, UnitOfWork, retrying
-from backorder.domain.purchasing import Cover, choose_supplier, order_quantity, uncovered
+from backorder.domain.purchasing import (
+    Cover,
+    SupplierOffer,
+    choose_supplier,
+    order_quantity,
+    uncovered,
+)
 from backorder.services.clock import utcnow
 from backorder.services.etas import refresh_etas
 from backorder.services.orders import lock_stock
 from backorder.services.purchase_orders import PurchaseOrderView, add_purchase_order, po_view
+
+QUEUES_ONE_BY_ONE = 20
+"""Up to this many products to buy, their queues are read one query each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +62,7 @@ def _suggest(tx: Transaction, *, today: date) -> Suggestions:
     drafts: dict[int, list[SuggestedLine]] = {}
     leads: dict[int, int] = {}
     unsourced: list[str] = []
+    buying: list[tuple[Product, SupplierOffer, int, int]] = []
     for product in waiting:
         covered = max(product.on_hand - product.allocated, 0) + product.on_order
         need = product.backordered - covered
@@ -60,9 +72,10 @@ def _suggest(tx: Transaction, *, today: date) -> Suggestions:
         if offer is None:
             unsourced.append(product.sku)
             continue
-        queue = [
-            Cover(w.order_id, w.line_id, w.backordered) for w in tx.orders.waiting_all(product.id)
-        ]
+        buying.append((product, offer, covered, need))
+    queues = _queues(tx, [product.id for product, *_ in buying])
+    for product, offer, covered, need in buying:
+        queue = [Cover(w.order_id, w.line_id, w.backordered) for w in queues[product.id]]
         line = SuggestedLine(
             product.sku, product.id, order_quantity(need, offer), uncovered(queue, covered=covered)
         )
@@ -75,6 +88,14 @@ def _suggest(tx: Transaction, *, today: date) -> Suggestions:
         ],
         unsourced=unsourced,
     )
+
+
+def _queues(tx: Transaction, product_ids: list[int]) -> dict[int, list[WaitingEta]]:
+    """The queues of the products to buy: one query each when they are few, else one
+    scan of every waiting line (thousands of queries would cost seconds)."""
+    if len(product_ids) <= QUEUES_ONE_BY_ONE:
+        return {pid: tx.orders.waiting_all(pid) for pid in product_ids}
+    return tx.orders.waiting_by_product()
 
 
 @retrying
