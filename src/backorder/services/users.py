@@ -7,6 +7,7 @@ one deployment signs alike and sessions survive a restart.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,8 +32,13 @@ SESSION_SECRET_KEY = "session_secret"
 USER_ROLES = (Role.STAFF, Role.ADMIN)
 
 _hasher = PasswordHasher()
-# Checked when the email is unknown too, so a wrong email takes as long as a wrong password.
-_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """Checked when the email is unknown, so a wrong email takes as long as a wrong
+    password (made on first use: hashing is slow on purpose)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +119,7 @@ def sign_in(uow: UnitOfWork, email: str, password: str) -> UserView:
         found = None if user is None else (_view(user), user.password_hash)
     verified: bool
     try:
-        verified = _hasher.verify(found[1] if found else _UNKNOWN_USER_HASH, password)
+        verified = _hasher.verify(found[1] if found else _unknown_user_hash(), password)
     except (VerificationError, InvalidHashError):
         verified = False
     if found is None or not verified or found[0].disabled:

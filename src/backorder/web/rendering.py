@@ -57,7 +57,12 @@ def render(
         "partial": request.headers.get("HX-Target") is not None
         and request.headers.get("HX-Boosted") is None,
     }
-    return templates.TemplateResponse(request, template, base | context, status_code=status)
+    response = templates.TemplateResponse(request, template, base | context, status_code=status)
+    if request.method != "GET":
+        # A page answering a form (a receipt, a refusal) has no address of its own: keep
+        # the form's page in the address bar, not the POST-only URL htmx would push.
+        response.headers["HX-Push-Url"] = "false"
+    return response
 
 
 def local_path(path: str) -> str:

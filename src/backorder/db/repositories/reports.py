@@ -218,10 +218,10 @@ class ReportRepository:
 
     def customer_names(self, customer_ids: Sequence[int] | set[int]) -> dict[int, str]:
         query = select(Customer.id, Customer.name).where(Customer.id.in_(set(customer_ids)))
-        return dict(self.session.execute(query).tuples().all())
+        return dict(self.session.execute(query).all())
 
     def supplier_names(self) -> dict[int, str]:
-        return dict(self.session.execute(select(Supplier.id, Supplier.name)).tuples().all())
+        return dict(self.session.execute(select(Supplier.id, Supplier.name)).all())
 
     def order_history(self, order_id: int) -> list[Event]:
         query = select(Event).where(Event.order_id == order_id).order_by(Event.id)

@@ -6,7 +6,7 @@
   for (const canvas of document.querySelectorAll("canvas[data-series]")) {
     const series = data[canvas.dataset.series];
     const horizontal = canvas.dataset.horizontal === "true";
-    const valueAxis = { beginAtZero: true };
+    const valueAxis = { beginAtZero: true, ticks: { precision: 0 } };
     if (canvas.dataset.max) valueAxis.max = Number(canvas.dataset.max);
     new Chart(canvas, {
       type: canvas.dataset.kind,
