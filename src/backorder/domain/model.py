@@ -32,6 +32,14 @@ OrderStatus = LineStatus
 """An order's status takes the same words as a line's, derived from its lines."""
 
 
+MAX_ID = 2**63 - 1
+"""The largest key the databases hold (a signed 64-bit integer)."""
+MAX_QTY = 1_000_000_000
+"""The largest quantity one request may name."""
+MAX_PRIORITY = 1_000_000
+"""Priorities run from -MAX_PRIORITY to MAX_PRIORITY."""
+
+
 class Role(StrEnum):
     """What an API key may do; see ``backorder.domain.access``."""
 

@@ -14,10 +14,12 @@ from backorder.db.repositories.purchasing import OpenSupply
 from backorder.db.repositories.reports import QUEUE_SORTS, QueueFilter
 from backorder.db.uow import UnitOfWork
 from backorder.domain.errors import InvalidInputError
+from backorder.domain.purchasing import Cover
 from backorder.services.catalogue import find_product
+from backorder.services.clock import utcnow
 from backorder.services.orders import load_order
 from backorder.services.purchase_orders import PurchaseOrderView, po_view
-from backorder.services.suggestions import Suggestions, suggest_purchase_orders
+from backorder.services.suggestions import covers, expected_dates, find_needs
 from backorder.services.views import (
     CustomerView,
     OrderView,
@@ -177,7 +179,8 @@ def purchase_orders(
             offset=_offset(page),
             limit=PAGE_SIZE,
         )
-        views = [po_view(tx, po) for po in found]
+        skus = tx.purchasing.skus(line.product_id for po in found for line in po.lines)
+        views = [po_view(tx, po, skus=skus) for po in found]
         return Page(views, total, page), tx.reports.supplier_names()
 
 
@@ -211,27 +214,58 @@ class CoverSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class DraftTotal:
+    """One supplier's draft purchase order, in sum."""
+
+    supplier_id: int
+    expected_date: date
+    lines: int
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLine:
+    sku: str
+    name: str
+    supplier_id: int
+    qty: int
+    covers: CoverSummary
+
+
+@dataclass(frozen=True, slots=True)
 class PurchasingPlan:
-    suggestions: Suggestions
+    drafts: list[DraftTotal]
+    lines: Page[PlanLine]
+    """By supplier, then SKU; only this page's covers are worked out."""
+    unsourced: list[str]
     suppliers: dict[int, str]
-    product_names: dict[str, str]
-    covers: dict[str, CoverSummary]
-    """By SKU."""
 
 
-def purchasing_plan(uow: UnitOfWork, *, today: date | None = None) -> PurchasingPlan:
-    """The suggestions, with the names a buyer reads them by."""
-    suggestions = suggest_purchase_orders(uow, today=today)
-    lines = [line for draft in suggestions.drafts for line in draft.lines]
-    covers = {}
-    for line in lines:
-        orders = list(dict.fromkeys(c.order_id for c in line.covers))
-        units = sum(c.qty for c in line.covers)
-        covers[line.sku] = CoverSummary(units, len(orders), orders[:COVERS_SHOWN])
+def purchasing_plan(uow: UnitOfWork, *, page: int = 1, today: date | None = None) -> PurchasingPlan:
+    """The suggestions as a buyer reads them: each supplier's draft in sum, then a page
+    of its lines with the orders each covers."""
+    today = today or utcnow().date()
+    offset = _offset(page)
     with uow.read() as tx:
-        return PurchasingPlan(
-            suggestions,
-            tx.reports.supplier_names(),
-            tx.products.names([line.sku for line in lines] + suggestions.unsourced),
-            covers,
-        )
+        needs, unsourced = find_needs(tx)
+        needs.sort(key=lambda n: (n.supplier_id, n.sku))
+        shown = needs[offset : offset + PAGE_SIZE]
+        names = tx.products.names([n.sku for n in shown])
+        lines = [
+            PlanLine(n.sku, names.get(n.sku, ""), n.supplier_id, n.qty, _summary(covers(tx, n)))
+            for n in shown
+        ]
+        suppliers = tx.reports.supplier_names()
+    dates = expected_dates(needs, today=today)
+    totals: dict[int, list[int]] = {}
+    for need in needs:
+        total = totals.setdefault(need.supplier_id, [0, 0])
+        total[0] += 1
+        total[1] += need.qty
+    drafts = [DraftTotal(sid, dates[sid], n, units) for sid, (n, units) in sorted(totals.items())]
+    return PurchasingPlan(drafts, Page(lines, len(needs), page), unsourced, suppliers)
+
+
+def _summary(covered: list[Cover]) -> CoverSummary:
+    orders = list(dict.fromkeys(c.order_id for c in covered))
+    return CoverSummary(sum(c.qty for c in covered), len(orders), orders[:COVERS_SHOWN])

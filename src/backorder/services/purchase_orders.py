@@ -6,7 +6,7 @@ purchase order (by id), then its row. Every change re-pegs the products it touch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -43,8 +43,12 @@ class PurchaseOrderView:
     lines: list[PurchaseOrderLineView]
 
 
-def po_view(tx: Transaction, po: PurchaseOrder) -> PurchaseOrderView:
-    skus = tx.purchasing.skus(line.product_id for line in po.lines)
+def po_view(
+    tx: Transaction, po: PurchaseOrder, *, skus: Mapping[int, str] | None = None
+) -> PurchaseOrderView:
+    """``skus`` (product id to SKU) spares a query when the caller read them for many."""
+    if skus is None:
+        skus = tx.purchasing.skus(line.product_id for line in po.lines)
     return PurchaseOrderView(
         id=po.id,
         supplier_id=po.supplier_id,

@@ -14,7 +14,7 @@ from datetime import datetime
 from backorder.db.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from backorder.db.repositories.orders import ReadyOrder
 from backorder.db.uow import Transaction, UnitOfWork, retrying
-from backorder.domain.errors import InvalidInputError
+from backorder.domain.errors import ConflictError, InvalidInputError
 from backorder.domain.model import Allocation, MovementKind, Stock
 from backorder.services import outbox
 from backorder.services.clock import utcnow
@@ -49,16 +49,30 @@ class ReceiptView:
 
 @retrying
 def receive_purchase_order(
-    uow: UnitOfWork, po_id: int, lines: Sequence[tuple[str, int]], *, now: datetime | None = None
+    uow: UnitOfWork,
+    po_id: int,
+    lines: Sequence[tuple[str, int]],
+    *,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
 ) -> ReceiptView:
     """Stock arrives, the ledger records it, and it goes at once to waiting lines in
-    serving order. Units beyond a line's open quantity are taken as extra stock."""
+    serving order. Units beyond a line's open quantity are taken as extra stock.
+
+    A receipt sent again with the same ``idempotency_key`` (a reload, a double click) is
+    refused: counting one delivery twice would hand out stock that is not there."""
     now = now or utcnow()
     skus = [sku for sku, _ in lines]
     if len(set(skus)) != len(skus):
         raise InvalidInputError("a SKU may appear once per receipt", details={"field": "lines"})
     with uow.write() as tx:
         po, stock = lock_open_purchase_order(tx, po_id)
+        if idempotency_key is not None and tx.purchasing.has_receipt(idempotency_key):
+            raise ConflictError(
+                "this receipt was recorded already; open the purchase order to see what is "
+                "left to receive",
+                details={"purchase_order_id": po_id},
+            )
         on_po = {stock[ln.product_id].sku: ln for ln in po.lines}
         for sku in skus:
             if sku not in on_po:
@@ -70,6 +84,7 @@ def receive_purchase_order(
             purchase_order_id=po.id,
             supplier_id=po.supplier_id,
             days_late=(now.date() - po.expected_date).days,
+            idempotency_key=idempotency_key,
             created_at=now,
         )
         received = [(on_po[sku], qty) for sku, qty in lines]

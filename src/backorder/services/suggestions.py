@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from backorder.db.models import Product
 from backorder.db.repositories.orders import WaitingEta
 from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.purchasing import (
     Cover,
-    SupplierOffer,
     choose_supplier,
     order_quantity,
     uncovered,
@@ -54,15 +52,28 @@ def suggest_purchase_orders(uow: UnitOfWork, *, today: date | None = None) -> Su
         return _suggest(tx, today=today or utcnow().date())
 
 
-def _suggest(tx: Transaction, *, today: date) -> Suggestions:
-    """For each product: waiting units beyond available stock and open purchase orders,
-    raised to the supplier's minimum and rounded up to whole packs."""
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A product to buy: what stock and open purchase orders leave uncovered, and the
+    quantity the chosen supplier's minimum and pack size make of it."""
+
+    product_id: int
+    sku: str
+    supplier_id: int
+    lead_time_days: int
+    covered: int
+    """Waiting units, from the head of the queue, that available stock and open
+    purchase orders account for already."""
+    qty: int
+
+
+def find_needs(tx: Transaction) -> tuple[list[Need], list[str]]:
+    """Every product to buy, by SKU, and the SKUs nobody supplies. Counters only: no
+    queue is read, so this stays quick with any number of lines waiting."""
     waiting = tx.products.waiting()
-    offers = tx.purchasing.offers(p.id for p in waiting)
-    drafts: dict[int, list[SuggestedLine]] = {}
-    leads: dict[int, int] = {}
+    offers = tx.purchasing.offers_for_waiting()
+    needs: list[Need] = []
     unsourced: list[str] = []
-    buying: list[tuple[Product, SupplierOffer, int, int]] = []
     for product in waiting:
         covered = max(product.on_hand - product.allocated, 0) + product.on_order
         need = product.backordered - covered
@@ -72,20 +83,48 @@ def _suggest(tx: Transaction, *, today: date) -> Suggestions:
         if offer is None:
             unsourced.append(product.sku)
             continue
-        buying.append((product, offer, covered, need))
-    queues = _queues(tx, [product.id for product, *_ in buying])
-    for product, offer, covered, need in buying:
-        queue = [Cover(w.order_id, w.line_id, w.backordered) for w in queues[product.id]]
-        line = SuggestedLine(
-            product.sku, product.id, order_quantity(need, offer), uncovered(queue, covered=covered)
+        needs.append(
+            Need(
+                product.id,
+                product.sku,
+                offer.supplier_id,
+                offer.lead_time_days,
+                covered,
+                order_quantity(need, offer),
+            )
         )
-        drafts.setdefault(offer.supplier_id, []).append(line)
-        leads[offer.supplier_id] = max(leads.get(offer.supplier_id, 0), offer.lead_time_days)
+    return needs, unsourced
+
+
+def expected_dates(needs: list[Need], *, today: date) -> dict[int, date]:
+    """Each supplier's draft is expected after the longest lead time among its lines."""
+    leads: dict[int, int] = {}
+    for need in needs:
+        leads[need.supplier_id] = max(leads.get(need.supplier_id, 0), need.lead_time_days)
+    return {sid: today + timedelta(days=lead) for sid, lead in leads.items()}
+
+
+def covers(tx: Transaction, need: Need, queue: list[WaitingEta] | None = None) -> list[Cover]:
+    """The waiting lines (in serving order) that buying ``need`` would cover."""
+    waiting = tx.orders.waiting_all(need.product_id) if queue is None else queue
+    lines = [Cover(w.order_id, w.line_id, w.backordered) for w in waiting]
+    return uncovered(lines, covered=need.covered)
+
+
+def _suggest(tx: Transaction, *, today: date) -> Suggestions:
+    """For each product: waiting units beyond available stock and open purchase orders,
+    raised to the supplier's minimum and rounded up to whole packs."""
+    needs, unsourced = find_needs(tx)
+    queues = _queues(tx, [need.product_id for need in needs])
+    drafts: dict[int, list[SuggestedLine]] = {}
+    for need in needs:
+        line = SuggestedLine(
+            need.sku, need.product_id, need.qty, covers(tx, need, queues.get(need.product_id, []))
+        )
+        drafts.setdefault(need.supplier_id, []).append(line)
+    dates = expected_dates(needs, today=today)
     return Suggestions(
-        drafts=[
-            Suggestion(sid, today + timedelta(days=leads[sid]), lines)
-            for sid, lines in sorted(drafts.items())
-        ],
+        drafts=[Suggestion(sid, dates[sid], lines) for sid, lines in sorted(drafts.items())],
         unsourced=unsourced,
     )
 
@@ -106,19 +145,24 @@ def create_from_suggestions(
     now = now or utcnow()
     with uow.write() as tx:
         lock_stock(tx, tx.products.waiting_ids())
-        suggestions = _suggest(tx, today=now.date())
+        needs, _ = find_needs(tx)
+        dates = expected_dates(needs, today=now.date())
+        by_supplier: dict[int, list[Need]] = {}
+        for need in needs:
+            by_supplier.setdefault(need.supplier_id, []).append(need)
         created = [
             add_purchase_order(
                 tx,
-                draft.supplier_id,
-                [(line.product_id, line.qty) for line in draft.lines],
-                expected_date=draft.expected_date,
+                supplier_id,
+                [(need.product_id, need.qty) for need in lines],
+                expected_date=dates[supplier_id],
                 now=now,
             )
-            for draft in suggestions.drafts
+            for supplier_id, lines in sorted(by_supplier.items())
         ]
-        products = [line.product_id for draft in suggestions.drafts for line in draft.lines]
-        refresh_etas(tx, products, now=now, reason="purchase_order_created")
+        refresh_etas(
+            tx, [need.product_id for need in needs], now=now, reason="purchase_order_created"
+        )
         views = [po_view(tx, po) for po in created]
         tx.commit()
         return views

@@ -127,11 +127,26 @@ def sign_in(uow: UnitOfWork, email: str, password: str) -> UserView:
     return found[0]
 
 
-def signed_in_user(uow: UnitOfWork, user_id: int) -> UserView | None:
-    """The session's user, or None when gone or disabled since signing in."""
+def signed_in_user(uow: UnitOfWork, user_id: int, *, since: datetime) -> UserView | None:
+    """The user of a session begun at ``since``; None when the user is gone or disabled,
+    or signed out after that session began (a copied cookie dies with it)."""
     with uow.read() as tx:
         user = tx.users.get(user_id)
-        return None if user is None or user.disabled_at is not None else _view(user)
+        if user is None or user.disabled_at is not None:
+            return None
+        if user.signed_out_at is not None and since <= user.signed_out_at:
+            return None
+        return _view(user)
+
+
+def sign_out(uow: UnitOfWork, user_id: int) -> None:
+    """End every session of the user begun until now, on every device: a session lives
+    in a signed cookie, which only this date can revoke."""
+    with uow.write() as tx:
+        user = tx.users.get(user_id)
+        if user is not None:
+            user.signed_out_at = utcnow()
+            tx.commit()
 
 
 def session_secret(uow: UnitOfWork) -> str:

@@ -9,6 +9,7 @@ the cookie, but cannot read the token.
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from backorder.api.deps import Uow
 from backorder.db.uow import UnitOfWork
 from backorder.domain.errors import BackorderError
+from backorder.services.clock import utcnow
 from backorder.services.users import UserView, session_secret, signed_in_user
 
 SESSION_COOKIE = "backorder_session"
@@ -87,8 +89,10 @@ def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> Non
 
 def current_user(request: Request, uow: Uow) -> UserView:
     """The signed-in user, or SignInRequired (which sends the browser to sign in)."""
-    user_id = request.session.get("user_id")
-    user = signed_in_user(uow, user_id) if isinstance(user_id, int) else None
+    user_id, since = request.session.get("user_id"), request.session.get("since")
+    user = None
+    if isinstance(user_id, int) and isinstance(since, float):
+        user = signed_in_user(uow, user_id, since=datetime.fromtimestamp(since, UTC))
     if user is None:
         request.session.pop("user_id", None)
         path = request.url.path
@@ -101,6 +105,7 @@ def start_session(request: Request, user: UserView) -> None:
     """Sign ``user`` in with a fresh session, so no token from before carries over."""
     request.session.clear()
     request.session["user_id"] = user.id
+    request.session["since"] = utcnow().timestamp()
     csrf_token(request)
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from backorder.api.deps import Uow, require
-from backorder.api.schemas import MAX_ID, CustomerCreate, CustomerRead
+from backorder.api.schemas import CustomerCreate, CustomerRead, PathId
 from backorder.domain.access import Action
 from backorder.services import catalogue
 
@@ -23,5 +21,5 @@ def create_customer(body: CustomerCreate, uow: Uow) -> CustomerRead:
 
 
 @router.get("/customers/{customer_id}")
-def get_customer(customer_id: Annotated[int, Path(ge=1, le=MAX_ID)], uow: Uow) -> CustomerRead:
+def get_customer(customer_id: PathId, uow: Uow) -> CustomerRead:
     return CustomerRead.model_validate(catalogue.get_customer(uow, customer_id))

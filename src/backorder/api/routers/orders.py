@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Response
 
 from backorder import metrics
 from backorder.api.deps import Uow, require
 from backorder.api.schemas import (
-    MAX_ID,
     CancellationCreate,
     OrderCreate,
     OrderRead,
     OrderUpdate,
+    PathId,
     ShipmentCreate,
     ShipmentRead,
 )
@@ -22,8 +20,6 @@ from backorder.domain.allocation import LineRequest
 from backorder.services import cancellation, orders, shipping
 
 router = APIRouter(tags=["orders"])
-
-OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post(
@@ -52,18 +48,18 @@ def place_order(body: OrderCreate, uow: Uow, response: Response) -> OrderRead:
 
 
 @router.get("/orders/{order_id}", dependencies=[Depends(require(Action.READ_ORDER))])
-def get_order(order_id: OrderId, uow: Uow) -> OrderRead:
+def get_order(order_id: PathId, uow: Uow) -> OrderRead:
     return OrderRead.model_validate(orders.get_order(uow, order_id))
 
 
 @router.patch("/orders/{order_id}", dependencies=[Depends(require(Action.PRIORITIZE_ORDER))])
-def change_priority(order_id: OrderId, body: OrderUpdate, uow: Uow) -> OrderRead:
+def change_priority(order_id: PathId, body: OrderUpdate, uow: Uow) -> OrderRead:
     """Move an order's waiting lines in their queues; customers pushed back get a notice."""
     return OrderRead.model_validate(orders.change_order_priority(uow, order_id, body.priority))
 
 
 @router.post("/orders/{order_id}/cancel", dependencies=[Depends(require(Action.CANCEL_ORDER))])
-def cancel_order(order_id: OrderId, uow: Uow, body: CancellationCreate | None = None) -> OrderRead:
+def cancel_order(order_id: PathId, uow: Uow, body: CancellationCreate | None = None) -> OrderRead:
     lines = None
     if body is not None and body.lines is not None:
         lines = [cancellation.LineCancellation(c.line_id, c.qty) for c in body.lines]
@@ -75,6 +71,6 @@ def cancel_order(order_id: OrderId, uow: Uow, body: CancellationCreate | None = 
     status_code=201,
     dependencies=[Depends(require(Action.SHIP_ORDER))],
 )
-def ship_order(order_id: OrderId, uow: Uow, body: ShipmentCreate | None = None) -> ShipmentRead:
+def ship_order(order_id: PathId, uow: Uow, body: ShipmentCreate | None = None) -> ShipmentRead:
     tracking = body.tracking_number if body else None
     return ShipmentRead.model_validate(shipping.ship_order(uow, order_id, tracking_number=tracking))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from backorder.api.deps import Uow, require
 from backorder.api.schemas import (
@@ -15,6 +15,7 @@ from backorder.api.schemas import (
     DeliveryRead,
     DeliveryStatus,
     EventRead,
+    PathId,
     WebhookCreate,
     WebhookRead,
 )
@@ -23,7 +24,6 @@ from backorder.services import business, dispatch, webhooks
 
 router = APIRouter(tags=["events and webhooks"])
 
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 integrations = [Depends(require(Action.MANAGE_INTEGRATIONS))]
 
@@ -50,7 +50,7 @@ def list_webhooks(uow: Uow) -> list[WebhookRead]:
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, dependencies=integrations)
-def delete_webhook(webhook_id: Id, uow: Uow) -> Response:
+def delete_webhook(webhook_id: PathId, uow: Uow) -> Response:
     webhooks.delete_webhook(uow, webhook_id)
     return Response(status_code=204)
 
@@ -67,7 +67,7 @@ def list_deliveries(
 
 
 @router.post("/deliveries/{delivery_id}/redeliver", dependencies=integrations)
-def redeliver(delivery_id: Id, uow: Uow) -> DeliveryRead:
+def redeliver(delivery_id: PathId, uow: Uow) -> DeliveryRead:
     """Put a failed delivery back in line; the worker sends it on its next pass."""
     return DeliveryRead.model_validate(dispatch.redeliver(uow, delivery_id))
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from backorder.api.deps import Uow, require
 from backorder.api.schemas import (
     MAX_ID,
+    PathId,
     PurchaseOrderCreate,
     PurchaseOrderRead,
     PurchaseOrderStatus,
@@ -27,7 +28,6 @@ from backorder.services import purchase_orders, receiving, suggestions, supplier
 
 router = APIRouter(tags=["purchasing"])
 
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Query(ge=0, le=10**9)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 purchase = [Depends(require(Action.PURCHASE))]
@@ -48,14 +48,14 @@ def list_suppliers(uow: Uow, offset: Offset = 0, limit: Limit = 100) -> list[Sup
 
 
 @router.get("/suppliers/{supplier_id}", dependencies=purchase)
-def get_supplier(supplier_id: Id, uow: Uow) -> SupplierRead:
+def get_supplier(supplier_id: PathId, uow: Uow) -> SupplierRead:
     """With the supplier's on-time rate and days late over its receipts."""
     return SupplierRead.model_validate(suppliers.get_supplier(uow, supplier_id))
 
 
 @router.post("/suppliers/{supplier_id}/products", status_code=201, dependencies=purchase)
 def add_supplier_product(
-    supplier_id: Id, body: SupplierProductCreate, uow: Uow
+    supplier_id: PathId, body: SupplierProductCreate, uow: Uow
 ) -> SupplierProductRead:
     new = suppliers.NewSupplierProduct(**body.model_dump())
     return SupplierProductRead.model_validate(suppliers.add_supplier_product(uow, supplier_id, new))
@@ -100,19 +100,21 @@ def list_purchase_orders(
 
 
 @router.get("/purchase-orders/{po_id}", dependencies=purchase)
-def get_purchase_order(po_id: Id, uow: Uow) -> PurchaseOrderRead:
+def get_purchase_order(po_id: PathId, uow: Uow) -> PurchaseOrderRead:
     return PurchaseOrderRead.model_validate(purchase_orders.get_purchase_order(uow, po_id))
 
 
 @router.patch("/purchase-orders/{po_id}", dependencies=purchase)
-def reschedule_purchase_order(po_id: Id, body: PurchaseOrderUpdate, uow: Uow) -> PurchaseOrderRead:
+def reschedule_purchase_order(
+    po_id: PathId, body: PurchaseOrderUpdate, uow: Uow
+) -> PurchaseOrderRead:
     """A supplier's new date: ETAs of the lines it fills are recomputed at once."""
     view = purchase_orders.reschedule_purchase_order(uow, po_id, body.expected_date)
     return PurchaseOrderRead.model_validate(view)
 
 
 @router.post("/purchase-orders/{po_id}/cancel", dependencies=purchase)
-def cancel_purchase_order(po_id: Id, uow: Uow) -> PurchaseOrderRead:
+def cancel_purchase_order(po_id: PathId, uow: Uow) -> PurchaseOrderRead:
     """Cancel what has not been received."""
     return PurchaseOrderRead.model_validate(purchase_orders.cancel_purchase_order(uow, po_id))
 
@@ -122,7 +124,7 @@ def cancel_purchase_order(po_id: Id, uow: Uow) -> PurchaseOrderRead:
     status_code=201,
     dependencies=[Depends(require(Action.RECEIVE_STOCK))],
 )
-def receive(po_id: Id, body: ReceiptCreate, uow: Uow) -> ReceiptRead:
+def receive(po_id: PathId, body: ReceiptCreate, uow: Uow) -> ReceiptRead:
     """Stock arrives and is allocated at once; ``ready_to_ship`` is the cross-dock list."""
     lines = [(line.sku, line.qty) for line in body.lines]
     return ReceiptRead.model_validate(receiving.receive_purchase_order(uow, po_id, lines))

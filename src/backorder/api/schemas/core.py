@@ -10,9 +10,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from backorder.domain.model import BackorderPolicy, LineStatus, OrderStatus, ShipPolicy
+from backorder.domain.model import (
+    MAX_ID,
+    MAX_PRIORITY,
+    MAX_QTY,
+    BackorderPolicy,
+    LineStatus,
+    OrderStatus,
+    ShipPolicy,
+)
 
 __all__ = [
     "MAX_ID",
@@ -33,6 +42,7 @@ __all__ = [
     "OrderRead",
     "OrderUpdate",
     "Output",
+    "PathId",
     "Priority",
     "ProductCreate",
     "ProductRead",
@@ -45,14 +55,13 @@ __all__ = [
     "WaitingLineRead",
 ]
 
-MAX_QTY = 1_000_000_000
-MAX_ID = 2**63 - 1
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$"
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=SKU_PATTERN, examples=["MUG-01"])]
 Text = Annotated[str, Field(min_length=1, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Qty = Annotated[int, Field(ge=1, le=MAX_QTY)]
-Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+Priority = Annotated[int, Field(ge=-MAX_PRIORITY, le=MAX_PRIORITY)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EntityId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

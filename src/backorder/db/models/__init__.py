@@ -2,6 +2,7 @@
 
 from backorder.db.models.base import Base
 from backorder.db.models.core import (
+    WAITING,
     ApiKey,
     Customer,
     InventoryMovement,
@@ -30,6 +31,7 @@ from backorder.db.models.purchasing import (
 from backorder.db.models.staff import BacklogSnapshot, User
 
 __all__ = [
+    "WAITING",
     "ApiKey",
     "BacklogSnapshot",
     "Base",

@@ -113,6 +113,8 @@ class Receipt(Base):
     purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     days_late: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    """Set by a client that may send the same receipt twice (the dashboard's form)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

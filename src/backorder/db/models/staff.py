@@ -28,6 +28,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Sessions that began before this are over, copies of their cookie included."""
 
 
 class BacklogSnapshot(Base):

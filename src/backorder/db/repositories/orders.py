@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from backorder.db.models import Customer, Order, OrderLine, Product, Shipment, ShipmentLine
+from backorder.db.models import WAITING, Customer, Order, OrderLine, Product, Shipment, ShipmentLine
 from backorder.domain.model import Allocation, WaitingLine
 
 _lines: Table = OrderLine.__table__  # type: ignore[assignment]
@@ -123,7 +123,7 @@ class OrderRepository:
                 OrderLine.placed_at,
                 OrderLine.backordered,
             )
-            .where(OrderLine.product_id == product_id, OrderLine.backordered > 0)
+            .where(OrderLine.product_id == product_id, WAITING)
             .order_by(OrderLine.priority.desc(), OrderLine.placed_at, OrderLine.id)
             .limit(limit)
         )
@@ -146,7 +146,7 @@ class OrderRepository:
                 c.eta_source,
                 c.promised_ship_date,
             )
-            .where(c.product_id == product_id, c.backordered > 0)
+            .where(c.product_id == product_id, WAITING)
             .order_by(c.priority.desc(), c.placed_at, c.id)
         )
         self.session.flush()
@@ -166,7 +166,7 @@ class OrderRepository:
                 c.eta_source,
                 c.promised_ship_date,
             )
-            .where(c.backordered > 0)
+            .where(WAITING)
             .order_by(c.product_id, c.priority.desc(), c.placed_at, c.id)
         )
         self.session.flush()
@@ -181,7 +181,7 @@ class OrderRepository:
             select(OrderLine.id)
             .where(
                 OrderLine.product_id == product_id,
-                OrderLine.backordered > 0,
+                WAITING,
                 OrderLine.priority < priority,
             )
             .limit(1)
@@ -203,7 +203,7 @@ class OrderRepository:
         due = (
             select(Order.id)
             .join(OrderLine, OrderLine.order_id == Order.id)
-            .where(OrderLine.backordered > 0, Order.created_at <= since, unheard)
+            .where(WAITING, Order.created_at <= since, unheard)
             .group_by(Order.id)
             .order_by(Order.id)
             .limit(limit)
@@ -219,7 +219,7 @@ class OrderRepository:
             )
             .join(OrderLine, OrderLine.order_id == Order.id)
             .join(Product, Product.id == OrderLine.product_id)
-            .where(Order.id.in_(select(due.c.id)), OrderLine.backordered > 0)
+            .where(Order.id.in_(select(due.c.id)), WAITING)
             .order_by(Order.id, OrderLine.id)
         )
         return list(self.session.execute(query))
@@ -240,7 +240,7 @@ class OrderRepository:
         """The customer has just been told each waiting line's current date."""
         self.session.execute(
             update(_lines)
-            .where(_lines.c.order_id.in_(set(order_ids)), _lines.c.backordered > 0)
+            .where(_lines.c.order_id.in_(set(order_ids)), WAITING)
             .values(promised_ship_date=_lines.c.estimated_ship_date)
         )
 
@@ -295,7 +295,7 @@ class OrderRepository:
             )
             .join(Order, Order.id == OrderLine.order_id)
             .join(Product, Product.id == OrderLine.product_id)
-            .where(OrderLine.backordered > 0)
+            .where(WAITING)
         )
         if sku is not None:
             inner = inner.where(Product.sku == sku)

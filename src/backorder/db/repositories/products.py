@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from backorder.db.models import Product
@@ -30,6 +31,15 @@ def to_stock(product: Product) -> Stock:
         max_backorder_qty=product.max_backorder_qty,
         lead_time_days=product.lead_time_days,
     )
+
+
+class WaitingProduct(NamedTuple):
+    id: int
+    sku: str
+    on_hand: int
+    allocated: int
+    backordered: int
+    on_order: int
 
 
 class ProductRepository:
@@ -60,10 +70,22 @@ class ProductRepository:
     def backordered_units(self) -> int:
         return int(self.session.scalar(select(func.sum(Product.backordered))) or 0)
 
-    def waiting(self) -> list[Product]:
-        """Products with units waiting, by SKU."""
-        query = select(Product).where(Product.backordered > 0).order_by(Product.sku)
-        return list(self.session.scalars(query))
+    def waiting(self) -> list[WaitingProduct]:
+        """The counters of products with units waiting, by SKU (plain rows: there may be
+        thousands)."""
+        query = (
+            select(
+                Product.id,
+                Product.sku,
+                Product.on_hand,
+                Product.allocated,
+                Product.backordered,
+                Product.on_order,
+            )
+            .where(Product.backordered > literal_column("0"))
+            .order_by(Product.sku)
+        )
+        return [WaitingProduct(*row) for row in self.session.execute(query)]
 
     def releasable_preorders(self, today: date) -> list[int]:
         """Pre-orders released by ``today`` that hold stock while lines still wait."""

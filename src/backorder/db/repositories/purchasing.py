@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from backorder.db.models import (
@@ -70,24 +70,26 @@ class PurchasingRepository:
 
     def offers(self, product_ids: Iterable[int]) -> dict[int, list[SupplierOffer]]:
         """Every supplier's offer per product; a missing lead time is the supplier's."""
+        return self._offers(SupplierProduct.product_id.in_(set(product_ids)))
+
+    def offers_for_waiting(self) -> dict[int, list[SupplierOffer]]:
+        """The offers of every product with units waiting (a join, not a list of ids)."""
+        waiting = select(Product.id).where(Product.backordered > literal_column("0"))
+        return self._offers(SupplierProduct.product_id.in_(waiting))
+
+    def _offers(self, which: ColumnElement[bool]) -> dict[int, list[SupplierOffer]]:
+        c = SupplierProduct.__table__.c
+        lead = func.coalesce(c.lead_time_days, Supplier.lead_time_days)
         query = (
-            select(SupplierProduct, Supplier.lead_time_days)
-            .join(Supplier, Supplier.id == SupplierProduct.supplier_id)
-            .where(SupplierProduct.product_id.in_(set(product_ids)))
+            select(
+                c.product_id, c.supplier_id, c.cost, lead, c.min_order_qty, c.pack_size, c.preferred
+            )
+            .join(Supplier, Supplier.id == c.supplier_id)
+            .where(which)
         )
         offers: dict[int, list[SupplierOffer]] = {}
-        for sp, default_lead in self.session.execute(query):
-            lead = sp.lead_time_days if sp.lead_time_days is not None else default_lead
-            offers.setdefault(sp.product_id, []).append(
-                SupplierOffer(
-                    supplier_id=sp.supplier_id,
-                    cost=sp.cost,
-                    lead_time_days=lead,
-                    min_order_qty=sp.min_order_qty,
-                    pack_size=sp.pack_size,
-                    preferred=sp.preferred,
-                )
-            )
+        for product_id, *offer in self.session.execute(query):
+            offers.setdefault(product_id, []).append(SupplierOffer(*offer))
         return offers
 
     def purchase_order(self, po_id: int) -> PurchaseOrder | None:
@@ -178,6 +180,10 @@ class PurchasingRepository:
     def set_status(self, po: PurchaseOrder, status: str) -> None:
         po.status = status
         self.session.flush()
+
+    def has_receipt(self, idempotency_key: str) -> bool:
+        query = select(Receipt.id).where(Receipt.idempotency_key == idempotency_key)
+        return self.session.scalar(query) is not None
 
     def add_receipt(self, receipt: Receipt, lines: Iterable[ReceiptLine]) -> None:
         self.add(receipt)

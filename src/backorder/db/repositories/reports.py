@@ -13,10 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backorder.db.models import (
+    WAITING,
     BacklogSnapshot,
     Customer,
     Event,
@@ -30,6 +31,7 @@ from backorder.db.models import (
     SupplierProduct,
 )
 from backorder.db.repositories.purchasing import OPEN_STATUSES
+from backorder.domain.model import MAX_ID
 
 Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 
@@ -39,6 +41,11 @@ QUEUE_SORTS = {
     "eta": (OrderLine.estimated_ship_date.nulls_last(), OrderLine.id),
 }
 """Ways to sort the queue, each along an index of waiting lines."""
+
+
+def is_id(term: str) -> bool:
+    """Whether a search term can be a row's id (ASCII digits, within a 64-bit key)."""
+    return term.isascii() and term.isdigit() and int(term) <= MAX_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +86,13 @@ class ReportRepository:
                 func.coalesce(func.sum(Product.backordered * Product.price), 0),
             ).where(Product.backordered > 0)
         ).one()
-        lines = self.session.scalar(
-            select(func.count()).select_from(OrderLine).where(OrderLine.backordered > 0)
-        )
+        lines = self.session.scalar(select(func.count()).select_from(OrderLine).where(WAITING))
         return Backlog(int(lines or 0), int(units), Decimal(value))
 
     def oldest_waiting(self) -> OldestLine | None:
         query = (
             select(OrderLine.order_id, OrderLine.id, OrderLine.placed_at)
-            .where(OrderLine.backordered > 0)
+            .where(WAITING)
             .order_by(OrderLine.placed_at, OrderLine.id)
             .limit(1)
         )
@@ -95,9 +100,7 @@ class ReportRepository:
         return None if row is None else OldestLine(*row)
 
     def past_eta(self, today: date) -> int:
-        query = select(func.count()).where(
-            OrderLine.backordered > 0, OrderLine.estimated_ship_date < today
-        )
+        query = select(func.count()).where(WAITING, OrderLine.estimated_ship_date < today)
         return int(self.session.scalar(query) or 0)
 
     def out_of_stock_waiting(self) -> int:
@@ -155,9 +158,11 @@ class ReportRepository:
         return found, int(self.session.scalar(count) or 0)
 
     def _filtered(self, query: Q, which: QueueFilter) -> Q:
-        query = query.where(OrderLine.backordered > 0)
+        query = query.where(WAITING)
         if which.sku is not None:
-            product_id = select(Product.id).where(Product.sku == which.sku).scalar_subquery()
+            # The id itself, not a subquery: PostgreSQL then knows how long the product's
+            # queue is and plans a hot product's 20,000 lines accordingly.
+            product_id = self.session.scalar(select(Product.id).where(Product.sku == which.sku))
             query = query.where(OrderLine.product_id == product_id)
         if which.customer is not None:
             orders = select(Order.id).where(Order.customer_id.in_(self._customers(which.customer)))
@@ -173,7 +178,7 @@ class ReportRepository:
 
     @staticmethod
     def _customers(term: str) -> Select[int]:
-        if term.isdigit():
+        if is_id(term):
             return select(Customer.id).where(Customer.id == int(term))
         pattern = f"%{term.lower()}%"
         return select(Customer.id).where(
@@ -204,7 +209,7 @@ class ReportRepository:
         query = select(Order)
         if search:
             match = Order.customer_id.in_(self._customers(search))
-            query = query.where(or_(Order.id == int(search), match) if search.isdigit() else match)
+            query = query.where(or_(Order.id == int(search), match) if is_id(search) else match)
         total = self.session.scalar(select(func.count()).select_from(query.subquery()))
         orders = list(
             self.session.scalars(
@@ -284,17 +289,18 @@ class ReportRepository:
 
     def waiting_since_counts(self, cutoffs: Sequence[datetime]) -> list[int]:
         """Waiting lines per age band: placed after cutoffs[0], between each pair of
-        cutoffs, and before the last one (cutoffs newest first)."""
-        bands = [OrderLine.placed_at > cutoffs[0]]
-        bands += [
-            and_(OrderLine.placed_at <= newer, OrderLine.placed_at > older)
-            for newer, older in itertools.pairwise(cutoffs)
-        ]
-        bands.append(OrderLine.placed_at <= cutoffs[-1])
-        query = select(*(func.sum(case((band, 1), else_=0)) for band in bands)).where(
-            OrderLine.backordered > 0
-        )
-        return [int(n or 0) for n in self.session.execute(query).one()]
+        cutoffs, and before the last one (cutoffs newest first). Each band is its own
+        range count on the waiting-since index, which reads only that index."""
+        edges: list[datetime | None] = [None, *cutoffs, None]
+        bands = []
+        for newer, older in itertools.pairwise(edges):
+            band = select(func.count()).select_from(OrderLine).where(WAITING)
+            if newer is not None:
+                band = band.where(OrderLine.placed_at <= newer)
+            if older is not None:
+                band = band.where(OrderLine.placed_at > older)
+            bands.append(band.scalar_subquery())
+        return [int(n or 0) for n in self.session.execute(select(*bands)).one()]
 
     def on_time_by_supplier(self) -> list[tuple[str, int, int]]:
         """(supplier name, receipts, receipts on time or early) per supplier with receipts."""

@@ -1,5 +1,6 @@
-"""Dashboard: staff users, the daily backlog record, events keyed by order, and the
-indexes behind the dashboard's queue, oldest line and overdue lines.
+"""Dashboard: staff users, the daily backlog record, events keyed by order, receipts
+that can't be recorded twice, and the indexes behind the dashboard's queue, oldest line
+and overdue lines.
 
 Revision ID: 0002
 Revises: 0001
@@ -31,6 +32,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("created_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("disabled_at", backorder.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("signed_out_at", backorder.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("role IN ('admin', 'staff')", name=op.f("ck_users_role_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
@@ -44,6 +46,9 @@ def upgrade() -> None:
         sa.Column("taken_at", backorder.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_backlog_snapshots")),
     )
+    with op.batch_alter_table("receipts") as batch_op:
+        batch_op.add_column(sa.Column("idempotency_key", sa.String(length=200), nullable=True))
+        batch_op.create_unique_constraint(op.f("uq_receipts_idempotency_key"), ["idempotency_key"])
     op.add_column("events", sa.Column("order_id", Id, nullable=True))
     order_id = (
         "CAST(payload->>'order_id' AS BIGINT)"
@@ -69,5 +74,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_events_order_id"), table_name="events")
     with op.batch_alter_table("events") as batch_op:
         batch_op.drop_column("order_id")
+    with op.batch_alter_table("receipts") as batch_op:
+        batch_op.drop_constraint(op.f("uq_receipts_idempotency_key"), type_="unique")
+        batch_op.drop_column("idempotency_key")
     op.drop_table("backlog_snapshots")
     op.drop_table("users")

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from backorder.api.deps import Uow
 from backorder.domain.errors import UnauthorizedError
 from backorder.services.users import sign_in
+from backorder.services.users import sign_out as end_sessions
 from backorder.web.rendering import PageRoute, local_path, render, see_other
 from backorder.web.sessions import Csrf, start_session
 
@@ -39,6 +40,9 @@ def sign_in_form(
 
 
 @router.post("/sign-out", dependencies=[Csrf])
-def sign_out(request: Request) -> RedirectResponse:
+def sign_out(request: Request, uow: Uow) -> RedirectResponse:
+    user_id = request.session.get("user_id")
+    if isinstance(user_id, int):
+        end_sessions(uow, user_id)
     request.session.clear()
     return see_other("/sign-in")

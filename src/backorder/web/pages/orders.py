@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from backorder.api.deps import Uow
+from backorder.api.schemas import PathId
 from backorder.domain.access import Action, authorize
 from backorder.services.browse import order_detail, orders
 from backorder.services.cancellation import cancel_order
@@ -27,7 +28,7 @@ def order_list(
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-def order_page(request: Request, uow: Uow, _: User, order_id: int) -> HTMLResponse:
+def order_page(request: Request, uow: Uow, _: User, order_id: PathId) -> HTMLResponse:
     context = {"d": order_detail(uow, order_id), "title": f"Order {order_id}"}
     return render(request, "order.html", context)
 
@@ -37,7 +38,7 @@ def ship(
     request: Request,
     uow: Uow,
     user: User,
-    order_id: int,
+    order_id: PathId,
     tracking_number: Annotated[str, Form(max_length=100)] = "",
 ) -> RedirectResponse:
     authorize(user.role, Action.SHIP_ORDER)
@@ -48,7 +49,7 @@ def ship(
 
 
 @router.post("/orders/{order_id}/cancel", dependencies=[Csrf])
-def cancel(request: Request, uow: Uow, user: User, order_id: int) -> RedirectResponse:
+def cancel(request: Request, uow: Uow, user: User, order_id: PathId) -> RedirectResponse:
     authorize(user.role, Action.CANCEL_ORDER)
     cancel_order(uow, order_id)
     flash(request, f"Order {order_id}: everything not shipped is cancelled.")

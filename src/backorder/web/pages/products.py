@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from backorder.api.deps import Uow
 from backorder.domain.access import Action, authorize
+from backorder.domain.model import MAX_QTY
 from backorder.services.browse import product_detail, products
 from backorder.services.catalogue import check_availability
 from backorder.services.inventory import adjust_inventory
@@ -56,7 +57,7 @@ def adjust(
     uow: Uow,
     user: User,
     sku: str,
-    delta: Annotated[int, Form()],
+    delta: Annotated[int, Form(ge=-MAX_QTY, le=MAX_QTY)],
     reason: Annotated[str, Form(min_length=1, max_length=500)],
 ) -> RedirectResponse:
     authorize(user.role, Action.ADJUST_INVENTORY)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from backorder.api.deps import Uow
+from backorder.api.schemas import PathId
 from backorder.db.repositories.reports import QUEUE_SORTS, QueueFilter
 from backorder.domain.access import Action, authorize
 from backorder.domain.errors import InvalidInputError
+from backorder.domain.model import MAX_PRIORITY, MAX_QTY
 from backorder.services.browse import backorder_queue, supplier_names
 from backorder.services.cancellation import LineCancellation, cancel_order
 from backorder.services.clock import utcnow
@@ -25,17 +28,18 @@ def _blank_is_none(value: str | None) -> str | None:
     return value.strip() or None if value else None
 
 
-def optional_int(text: str, *, field: str) -> int | None:
-    """A form's number field: blank is None; anything but a whole number is refused."""
+def priority_field(text: str) -> int | None:
+    """The priority form field: blank clears it; else a whole number in the API's range."""
     text = text.strip()
     if not text:
         return None
-    try:
+    if re.fullmatch(r"-?[0-9]{1,7}", text) and abs(int(text)) <= MAX_PRIORITY:
         return int(text)
-    except ValueError:
-        raise InvalidInputError(
-            f"{field} must be a whole number, or blank", details={"field": field}
-        ) from None
+    raise InvalidInputError(
+        f"priority is a whole number from {-MAX_PRIORITY:,} to {MAX_PRIORITY:,}, or blank "
+        "for the customer's own",
+        details={"field": "priority"},
+    )
 
 
 @router.get("/queue", response_class=HTMLResponse)
@@ -45,7 +49,7 @@ def queue_page(
     _: User,
     sku: str | None = None,
     customer: str | None = None,
-    supplier: Annotated[str | None, Query(pattern=r"^\d*$")] = None,
+    supplier: Annotated[str | None, Query(pattern=r"^[0-9]{0,18}$")] = None,
     overdue: bool = False,
     sort: str = "serving",
     page: Annotated[int, Query(ge=1)] = 1,
@@ -74,12 +78,12 @@ def set_priority(
     request: Request,
     uow: Uow,
     user: User,
-    order_id: int,
+    order_id: PathId,
     priority: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "/queue",
 ) -> RedirectResponse:
     authorize(user.role, Action.PRIORITIZE_ORDER)
-    value = optional_int(priority, field="priority")
+    value = priority_field(priority)
     change_order_priority(uow, order_id, value)
     flash(request, f"Order {order_id}: priority {'cleared' if value is None else value}.")
     return see_other(back)
@@ -90,9 +94,9 @@ def cancel_line(
     request: Request,
     uow: Uow,
     user: User,
-    order_id: int,
-    line_id: int,
-    qty: Annotated[int, Form(ge=1)],
+    order_id: PathId,
+    line_id: PathId,
+    qty: Annotated[int, Form(ge=1, le=MAX_QTY)],
     back: Annotated[str, Form()] = "/queue",
 ) -> RedirectResponse:
     authorize(user.role, Action.CANCEL_ORDER)
