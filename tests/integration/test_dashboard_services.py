@@ -29,6 +29,7 @@ from backorder.services.purchase_orders import (
     create_purchase_order,
 )
 from backorder.services.receiving import receive_purchase_order
+from backorder.services.suggestions import suggest_purchase_orders
 from backorder.services.suppliers import NewSupplierProduct, add_supplier_product, create_supplier
 from backorder.services.views import OrderView
 from tests.helpers import add_customer, add_product, check_invariants
@@ -254,3 +255,31 @@ def test_signing_out_ends_every_session_begun_before(uow: UnitOfWork, ann: int) 
     users.sign_out(uow, ann)
     assert users.signed_in_user(uow, ann, since=before) is None
     assert users.signed_in_user(uow, ann, since=datetime.now(UTC)) is not None
+
+
+def test_purchasing_plan_covers_the_same_orders_as_the_suggestions(uow: UnitOfWork) -> None:
+    """The page sums covers in the database; the API lists them from the queue in
+    Python. Both must name the same orders, in serving order, for every product."""
+    add_product(uow, "MUG", on_hand=2)
+    add_product(uow, "LAMP")
+    acme = supplier(uow, "Acme", "MUG", "LAMP")
+    customers = [add_customer(uow, name=f"C{i}", priority=i % 3) for i in range(12)]
+    for i, customer in enumerate(customers):
+        at = NOW - timedelta(days=30 - i)
+        place(uow, customer, "MUG", 1 + i % 4, at=at)
+        if i % 2:
+            place(uow, customer, "LAMP", 2, at=at)
+    purchase(uow, acme, "MUG", 5, due=3)  # covers the head of MUG's queue
+    plan = browse.purchasing_plan(uow, today=TODAY)
+    suggested = {
+        line.sku: line.covers
+        for draft in suggest_purchase_orders(uow, today=TODAY).drafts
+        for line in draft.lines
+    }
+    assert sorted(line.sku for line in plan.lines.items) == sorted(suggested) == ["LAMP", "MUG"]
+    for line in plan.lines.items:
+        covers = suggested[line.sku]
+        orders_in_order = list(dict.fromkeys(c.order_id for c in covers))
+        assert line.covers.units == sum(c.qty for c in covers)
+        assert line.covers.orders == len(orders_in_order)
+        assert line.covers.first_orders == orders_in_order[: browse.COVERS_SHOWN]

@@ -14,12 +14,11 @@ from backorder.db.repositories.purchasing import OpenSupply
 from backorder.db.repositories.reports import QUEUE_SORTS, QueueFilter
 from backorder.db.uow import UnitOfWork
 from backorder.domain.errors import InvalidInputError
-from backorder.domain.purchasing import Cover
 from backorder.services.catalogue import find_product
 from backorder.services.clock import utcnow
 from backorder.services.orders import load_order
 from backorder.services.purchase_orders import PurchaseOrderView, po_view
-from backorder.services.suggestions import covers, expected_dates, find_needs
+from backorder.services.suggestions import Need, expected_dates, find_needs
 from backorder.services.views import (
     CustomerView,
     OrderView,
@@ -251,8 +250,11 @@ def purchasing_plan(uow: UnitOfWork, *, page: int = 1, today: date | None = None
         needs.sort(key=lambda n: (n.supplier_id, n.sku))
         shown = needs[offset : offset + PAGE_SIZE]
         names = tx.products.names([n.sku for n in shown])
+        beyond = tx.orders.uncovered_orders(
+            {n.product_id: n.covered for n in shown}, first=COVERS_SHOWN
+        )
         lines = [
-            PlanLine(n.sku, names.get(n.sku, ""), n.supplier_id, n.qty, _summary(covers(tx, n)))
+            PlanLine(n.sku, names.get(n.sku, ""), n.supplier_id, n.qty, _covers(n, beyond))
             for n in shown
         ]
         suppliers = tx.reports.supplier_names()
@@ -266,6 +268,7 @@ def purchasing_plan(uow: UnitOfWork, *, page: int = 1, today: date | None = None
     return PurchasingPlan(drafts, Page(lines, len(needs), page), unsourced, suppliers)
 
 
-def _summary(covered: list[Cover]) -> CoverSummary:
-    orders = list(dict.fromkeys(c.order_id for c in covered))
-    return CoverSummary(sum(c.qty for c in covered), len(orders), orders[:COVERS_SHOWN])
+def _covers(need: Need, beyond: dict[int, tuple[int, list[int]]]) -> CoverSummary:
+    """The lines ``suggestions.covers`` lists, in sum."""
+    orders, first = beyond.get(need.product_id, (0, []))
+    return CoverSummary(need.waiting - need.covered, orders, first)

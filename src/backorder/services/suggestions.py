@@ -61,6 +61,7 @@ class Need:
     sku: str
     supplier_id: int
     lead_time_days: int
+    waiting: int
     covered: int
     """Waiting units, from the head of the queue, that available stock and open
     purchase orders account for already."""
@@ -70,8 +71,8 @@ class Need:
 def find_needs(tx: Transaction) -> tuple[list[Need], list[str]]:
     """Every product to buy, by SKU, and the SKUs nobody supplies. Counters only: no
     queue is read, so this stays quick with any number of lines waiting."""
-    waiting = tx.products.waiting()
-    offers = tx.purchasing.offers_for_waiting()
+    waiting = tx.products.short()
+    offers = tx.purchasing.offers_for_short()
     needs: list[Need] = []
     unsourced: list[str] = []
     for product in waiting:
@@ -89,6 +90,7 @@ def find_needs(tx: Transaction) -> tuple[list[Need], list[str]]:
                 product.sku,
                 offer.supplier_id,
                 offer.lead_time_days,
+                product.backordered,
                 covered,
                 order_quantity(need, offer),
             )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy import Table, bindparam, case, distinct, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from backorder.db.models import WAITING, Customer, Order, OrderLine, Product, Shipment, ShipmentLine
@@ -174,6 +174,50 @@ class OrderRepository:
         for product_id, *rest in self.session.connection().execute(query):
             queues.setdefault(product_id, []).append(WaitingEta(*rest))
         return queues
+
+    def uncovered_orders(
+        self, covered: dict[int, int], *, first: int
+    ) -> dict[int, tuple[int, list[int]]]:
+        """Per product id in ``covered``: the orders whose waiting units lie beyond the
+        first ``covered[id]`` units of its queue, as (how many, the first ``first`` in
+        serving order). Running sums in the database, two queries for all the products,
+        so long queues are not read into Python."""
+        if not covered:
+            return {}
+        c = _lines.c
+        serving = (c.priority.desc(), c.placed_at, c.id)
+        through = func.sum(c.backordered).over(partition_by=c.product_id, order_by=serving)
+        ranked = (
+            select(
+                c.product_id, c.order_id, c.priority, c.placed_at, c.id, through.label("through")
+            )
+            .where(c.product_id.in_(covered), WAITING)
+            .subquery()
+        )
+        already = case(covered, value=ranked.c.product_id, else_=0)
+        beyond = select(ranked).where(ranked.c.through > already).subquery()
+        place = func.row_number().over(
+            partition_by=beyond.c.product_id,
+            order_by=(beyond.c.priority.desc(), beyond.c.placed_at, beyond.c.id),
+        )
+        heads = select(beyond.c.product_id, beyond.c.order_id, place.label("place")).subquery()
+        connection = self.session.connection()
+        counts = connection.execute(
+            select(beyond.c.product_id, func.count(distinct(beyond.c.order_id))).group_by(
+                beyond.c.product_id
+            )
+        )
+        found: dict[int, tuple[int, list[int]]] = {pid: (n, []) for pid, n in counts}
+        query = (
+            select(heads.c.product_id, heads.c.order_id)
+            .where(heads.c.place <= first * 4)
+            .order_by(heads.c.product_id, heads.c.place)
+        )
+        for product_id, order_id in connection.execute(query):
+            orders = found[product_id][1]
+            if order_id not in orders and len(orders) < first:
+                orders.append(order_id)
+        return found
 
     def has_waiting_behind(self, product_id: int, priority: int) -> bool:
         """Whether a new line of ``priority`` would be served before any waiting line."""

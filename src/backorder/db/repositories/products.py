@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, func, literal_column, select, update
+from sqlalchemy import ColumnElement, case, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from backorder.db.models import Product
@@ -31,6 +31,13 @@ def to_stock(product: Product) -> Stock:
         max_backorder_qty=product.max_backorder_qty,
         lead_time_days=product.lead_time_days,
     )
+
+
+_available = case(
+    (Product.on_hand > Product.allocated, Product.on_hand - Product.allocated), else_=0
+)
+SHORT = Product.backordered - _available - Product.on_order > literal_column("0")
+"""A product to buy for: waiting units beyond available stock and open purchase orders."""
 
 
 class WaitingProduct(NamedTuple):
@@ -70,9 +77,9 @@ class ProductRepository:
     def backordered_units(self) -> int:
         return int(self.session.scalar(select(func.sum(Product.backordered))) or 0)
 
-    def waiting(self) -> list[WaitingProduct]:
-        """The counters of products with units waiting, by SKU (plain rows: there may be
-        thousands)."""
+    def short(self) -> list[WaitingProduct]:
+        """The counters of products whose waiting units exceed their available stock and
+        what is on order, by SKU (plain rows: there may be thousands)."""
         query = (
             select(
                 Product.id,
@@ -82,10 +89,10 @@ class ProductRepository:
                 Product.backordered,
                 Product.on_order,
             )
-            .where(Product.backordered > literal_column("0"))
+            .where(SHORT)
             .order_by(Product.sku)
         )
-        return [WaitingProduct(*row) for row in self.session.execute(query)]
+        return [WaitingProduct(*row) for row in self.session.connection().execute(query)]
 
     def releasable_preorders(self, today: date) -> list[int]:
         """Pre-orders released by ``today`` that hold stock while lines still wait."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from backorder.db.models import (
@@ -23,6 +23,7 @@ from backorder.db.models import (
     Supplier,
     SupplierProduct,
 )
+from backorder.db.repositories.products import SHORT
 from backorder.domain.purchasing import SupplierOffer
 
 OPEN_STATUSES = ("open", "partially_received")
@@ -72,10 +73,11 @@ class PurchasingRepository:
         """Every supplier's offer per product; a missing lead time is the supplier's."""
         return self._offers(SupplierProduct.product_id.in_(set(product_ids)))
 
-    def offers_for_waiting(self) -> dict[int, list[SupplierOffer]]:
-        """The offers of every product with units waiting (a join, not a list of ids)."""
-        waiting = select(Product.id).where(Product.backordered > literal_column("0"))
-        return self._offers(SupplierProduct.product_id.in_(waiting))
+    def offers_for_short(self) -> dict[int, list[SupplierOffer]]:
+        """The offers of every product short of stock for its waiting lines (a subquery,
+        not a list of thousands of ids)."""
+        short = select(Product.id).where(SHORT)
+        return self._offers(SupplierProduct.product_id.in_(short))
 
     def _offers(self, which: ColumnElement[bool]) -> dict[int, list[SupplierOffer]]:
         c = SupplierProduct.__table__.c
@@ -88,7 +90,8 @@ class PurchasingRepository:
             .where(which)
         )
         offers: dict[int, list[SupplierOffer]] = {}
-        for product_id, *offer in self.session.execute(query):
+        # Through the connection: plain rows, without the ORM's result machinery.
+        for product_id, *offer in self.session.connection().execute(query):
             offers.setdefault(product_id, []).append(SupplierOffer(*offer))
         return offers
 
