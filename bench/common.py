@@ -6,8 +6,10 @@ Benchmarks reset the database they are given: point them at a scratch database.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 import threading
@@ -18,14 +20,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text, update
+from sqlalchemy import Connection, create_engine, insert, text, update
 
 from backorder.config import Settings
 from backorder.db import migrate
-from backorder.db.models import Customer, Order, OrderLine, Product
+from backorder.db.models import Base, Customer, Order, OrderLine, Product
 from backorder.db.uow import UnitOfWork
 
 RESULTS = Path(__file__).resolve().parent / "results"
+DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
+WIDE = 160
+"""Console width for the wide tables, so a narrow terminal does not fold their cells."""
 
 
 @contextmanager
@@ -120,6 +125,18 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def load_average() -> tuple[float, float, float]:
+    """The 1, 5 and 15-minute load averages: these figures share the machine with
+    whatever else runs, so the results record how busy it was."""
+    return os.getloadavg()
+
+
+def publish(chart: Path) -> Path:
+    """Copy a chart from bench/results/ to docs/img/, where the README shows it."""
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copyfile(chart, DOCS_IMG / chart.name))
+
+
 def save(name: str, payload: dict[str, Any]) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
@@ -177,3 +194,28 @@ def drive(
         "p99_ms": pick(0.99) if latencies else 0.0,
         "failures": failures,
     }
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank ``q`` quantile (0 < q <= 1) of ``values``: with 30 values, p95 is
+    the 29th smallest, a value that was really measured."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
+
+
+def sync_id_sequences(connection: Connection) -> None:
+    """After bulk inserts that gave their ids explicitly, move every PostgreSQL id
+    sequence past the largest id, so rows the service adds later get fresh ones. SQLite
+    needs nothing: its next rowid follows the largest."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        if "id" not in table.c or not table.c.id.primary_key:
+            continue
+        connection.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence(:name, 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+            ),
+            {"name": table.name},
+        )
