@@ -50,8 +50,9 @@ test-load: $(VENV)/.installed-dev
 # BACKORDER_BENCH_POSTGRES_URL pointing at a scratch database (its schema is reset).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.receiving
-	$(BIN)/python -m bench.placement
-	$(BIN)/python -m bench.http_placement
+	$(BIN)/python -m bench.placement --seconds 3
+	$(BIN)/python -m bench.http_placement --seconds 3
+	$(BIN)/python -m bench.receipt_contention
 	$(BIN)/python -m bench.dashboard
 
 clean:

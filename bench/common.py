@@ -10,12 +10,13 @@ import math
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,19 @@ def fresh_database(kind: str, postgres_url: str | None) -> Iterator[UnitOfWork]:
         yield uow
     finally:
         uow.dispose()
+
+
+def settle(uow: UnitOfWork) -> None:
+    """Write out what seeding left pending before a measurement starts: PostgreSQL's
+    CHECKPOINT (else one started by the previous run's writes, pgbench's initialisation
+    above all, lands in this one and stalls its commits); SQLite's WAL checkpoint."""
+    if uow.dialect == "postgresql":
+        with uow.writer.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("CHECKPOINT"))
+        return
+    # Outside SQLAlchemy: the engine's "begin" hook would wrap the PRAGMA in a transaction.
+    with closing(sqlite3.connect(str(uow.writer.url.database))) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def seed_waiting_lines(uow: UnitOfWork, product_id: int, count: int, *, qty: int = 1) -> None:

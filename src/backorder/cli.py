@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+import uvicorn
 from rich.table import Table
 
 from backorder.cli_common import err, out, service
@@ -18,7 +19,7 @@ from backorder.cli_users import users_app
 from backorder.config import Settings
 from backorder.db import migrate
 from backorder.domain.model import Role
-from backorder.services import backorders, catalogue, inventory, keys, orders
+from backorder.services import backorders, catalogue, inventory, keys, orders, users
 
 app = typer.Typer(help="Backorder management service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -56,8 +57,6 @@ def serve(
     webhooks, unless --no-worker)."""
     import os
 
-    import uvicorn
-
     if with_worker:
         os.environ["BACKORDER_EMBEDDED_WORKER"] = "true"
 
@@ -72,13 +71,37 @@ def serve(
         if with_worker:
             mail = settings.smtp_host or f"files in {settings.mail_folder}"
             out.print(f"Email goes to {mail}; webhooks are sent by the worker in this process.")
-    uvicorn.run(
+        if not users.list_users(uow):
+            out.print(
+                "No dashboard user exists yet. Create one with:\n"
+                "  [bold]backorder users create you@example.com --role admin[/bold]"
+            )
+    factory, host, port = (
         "backorder.api.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
+        host or settings.host,
+        port or settings.port,
     )
+    if workers == 1:
+        uvicorn.run(factory, factory=True, host=host, port=port)
+    else:
+        _serve_processes(
+            uvicorn.Config(factory, factory=True, host=host, port=port, workers=workers)
+        )
+
+
+def _serve_processes(config: uvicorn.Config) -> None:
+    """What ``uvicorn.run`` does for several workers, but with a listening socket that
+    says it is TCP: uvicorn binds it with protocol 0, so asyncio never sets TCP_NODELAY
+    on the connections it accepts, and each response body waits ~40 ms for the client's
+    delayed ACK (uvicorn issue 3149; drop this once uvicorn sets it itself)."""
+    import socket
+
+    from uvicorn.supervisors import Multiprocess
+
+    bound = config.bind_socket()
+    listener = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    listener.set_inheritable(True)
+    Multiprocess(config, sockets=[listener]).run()
 
 
 @db_app.command("upgrade")
