@@ -64,6 +64,17 @@ def handling(uow: UnitOfWork) -> int:
     return uow.settings.handling_days
 
 
+def test_the_cross_dock_lists_every_order_a_receipt_makes_ready(uow: UnitOfWork) -> None:
+    """Not the first page of them: a big delivery can make hundreds of orders shippable."""
+    add_product(uow, "MUG")
+    vendor = supplier(uow, "MUG")
+    customer = add_customer(uow)
+    placed = [order(uow, customer, ("MUG", 1)).id for _ in range(130)]
+    po = purchase(uow, vendor, "MUG", 130, due=3)
+    receipt = receiving.receive_purchase_order(uow, po, [("MUG", 130)])
+    assert sorted(receipt.ready_to_ship) == placed
+
+
 def test_receipt_serves_priority_then_age_and_lists_the_cross_dock(uow: UnitOfWork) -> None:
     add_product(uow, "MUG")
     vendor = supplier(uow, "MUG")

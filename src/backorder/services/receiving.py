@@ -100,7 +100,8 @@ def receive_purchase_order(
         status = "received" if done else "partially_received"
         tx.purchasing.set_status(po, status)
         outbox.allocations(tx, [(a.sku, _as_allocation(a)) for a in allocations], now=now)
-        ready = tx.orders.shippable(order_ids={a.order_id for a in allocations})
+        filled = {a.order_id for a in allocations}
+        ready = tx.orders.shippable(order_ids=filled, limit=len(filled))
         view = ReceiptView(
             receipt_id=receipt.id,
             purchase_order_id=po.id,
