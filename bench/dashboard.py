@@ -33,8 +33,6 @@ import random
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
@@ -55,7 +53,7 @@ from bench.common import (
     sync_id_sequences,
     timed,
 )
-from bench.http_placement import free_port
+from bench.http_placement import start_server
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert, text
@@ -769,31 +767,6 @@ def signed_in(base: str) -> httpx.Client:
     return client
 
 
-def serve(url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``backorder serve --no-worker`` (one process) on a free port, its output in ``log``;
-    returns once /readyz answers."""
-    port = free_port()
-    command = [str(Path(sys.executable).parent / "backorder"), "serve", "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--no-worker"],
-            env={**os.environ, "BACKORDER_DATABASE_URL": url},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    os.killpg(process.pid, signal.SIGTERM)
-    raise SystemExit(f"the server did not become ready; see {log}")
-
-
 def fetch(client: httpx.Client, path: str) -> tuple[float, int, int]:
     """Milliseconds to GET ``path`` and read all of it, its size in bytes and status."""
     ms, response = timed(lambda: client.get(path))
@@ -869,7 +842,7 @@ def run(uow: UnitOfWork, console: Console, *, rounds: int, warmup: int) -> dict[
     create_user(uow, EMAIL, PASSWORD, role=Role.STAFF)
     RESULTS.mkdir(exist_ok=True)
     log = RESULTS / f"dashboard-server-{uow.dialect}.log"
-    process, base = serve(uow.settings.database_url, log)
+    process, base = start_server(uow.settings.database_url, 1, log=log)
     load_before = os.getloadavg()
     try:
         client = signed_in(base)

@@ -62,7 +62,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    url: str, workers: int, *, log: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``backorder serve --no-worker`` on a free port (its output in ``log``, if given);
+    returns once /readyz answers."""
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "backorder"),
@@ -73,23 +77,24 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
         str(workers),
         "--no-worker",
     ]
-    env = {**os.environ, "BACKORDER_DATABASE_URL": url}
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with (log or Path(os.devnull)).open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, "BACKORDER_DATABASE_URL": url},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                 return process, base
         except httpx.HTTPError:
             time.sleep(0.1)
-    raise SystemExit("the server did not become ready")
+    os.killpg(process.pid, signal.SIGTERM)
+    raise SystemExit(f"the server did not become ready{f'; see {log}' if log else ''}")
 
 
 def measure(

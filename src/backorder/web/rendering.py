@@ -54,8 +54,6 @@ def render(
         "csrf_token": csrf_token(request),
         "flash": take_flash(request),
         "today": utcnow().date(),
-        "partial": request.headers.get("HX-Target") is not None
-        and request.headers.get("HX-Boosted") is None,
     }
     response = templates.TemplateResponse(request, template, base | context, status_code=status)
     if request.method != "GET":
@@ -76,7 +74,7 @@ def see_other(path: str) -> RedirectResponse:
 
 
 def _refusal(request: Request, error: BackorderError) -> HTMLResponse:
-    status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 403)
+    status = next(s for cls, s in STATUS.items() if isinstance(error, cls))
     context = {"error": error, "back": request.headers.get("referer"), "title": "Not done"}
     return render(request, "error.html", context, status=status)
 

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backorder.api.deps import Uow
 from backorder.db.uow import UnitOfWork
-from backorder.domain.errors import BackorderError
+from backorder.domain.errors import ForbiddenError
 from backorder.services.clock import utcnow
 from backorder.services.users import UserView, session_secret, signed_in_user
 
@@ -61,7 +61,7 @@ class SignInRequired(Exception):  # noqa: N818 - a redirect, not a failure
         self.location = "/sign-in?next=" + quote(next_path, safe="/")
 
 
-class CsrfRefusedError(BackorderError):
+class CsrfRefusedError(ForbiddenError):
     code = "csrf_failed"
 
     def __init__(self) -> None:

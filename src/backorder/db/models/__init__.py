@@ -2,6 +2,7 @@
 
 from backorder.db.models.base import Base
 from backorder.db.models.core import (
+    SERVING,
     WAITING,
     ApiKey,
     Customer,
@@ -31,6 +32,7 @@ from backorder.db.models.purchasing import (
 from backorder.db.models.staff import BacklogSnapshot, User
 
 __all__ = [
+    "SERVING",
     "WAITING",
     "ApiKey",
     "BacklogSnapshot",

@@ -146,6 +146,9 @@ class OrderLine(Base):
     product: Mapped[Product] = relationship(lazy="raise")
 
 
+SERVING = (OrderLine.priority.desc(), OrderLine.placed_at, OrderLine.id)
+"""Serving order within a product's queue (DESIGN.md): priority, then oldest, then id."""
+
 WAITING = OrderLine.backordered > literal_column("0")
 """The condition of a waiting line, with a literal 0: it is then the very predicate of the
 partial indexes above, which SQLite's planner sees through only when it is not a bound

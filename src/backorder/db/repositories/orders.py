@@ -11,10 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, case, distinct, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, case, distinct, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from backorder.db.models import WAITING, Customer, Order, OrderLine, Product, Shipment, ShipmentLine
+from backorder.db.models import (
+    SERVING,
+    WAITING,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    Shipment,
+    ShipmentLine,
+)
 from backorder.domain.model import Allocation, WaitingLine
 
 _lines: Table = OrderLine.__table__  # type: ignore[assignment]
@@ -124,7 +133,7 @@ class OrderRepository:
                 OrderLine.backordered,
             )
             .where(OrderLine.product_id == product_id, WAITING)
-            .order_by(OrderLine.priority.desc(), OrderLine.placed_at, OrderLine.id)
+            .order_by(*SERVING)
             .limit(limit)
         )
         return [
@@ -136,25 +145,14 @@ class OrderRepository:
         """Every waiting line of a product in serving order, with its dates: what a full
         ETA refresh walks. One index scan, only the columns pegging needs, read through
         Core rather than the ORM (the queue can be 100,000 lines long)."""
-        c = _lines.c
-        query = (
-            select(
-                c.id,
-                c.order_id,
-                c.backordered,
-                c.estimated_ship_date,
-                c.eta_source,
-                c.promised_ship_date,
-            )
-            .where(c.product_id == product_id, WAITING)
-            .order_by(c.priority.desc(), c.placed_at, c.id)
-        )
-        self.session.flush()
-        return [WaitingEta(*row) for row in self.session.connection().execute(query).all()]
+        return self._queues(_lines.c.product_id == product_id).get(product_id, [])
 
     def waiting_by_product(self) -> dict[int, list[WaitingEta]]:
         """Every waiting line of every product, each product's in serving order: one
         scan of the waiting-lines index instead of one query per product."""
+        return self._queues(WAITING)
+
+    def _queues(self, which: ColumnElement[bool]) -> dict[int, list[WaitingEta]]:
         c = _lines.c
         query = (
             select(
@@ -166,8 +164,8 @@ class OrderRepository:
                 c.eta_source,
                 c.promised_ship_date,
             )
-            .where(WAITING)
-            .order_by(c.product_id, c.priority.desc(), c.placed_at, c.id)
+            .where(which, WAITING)
+            .order_by(c.product_id, *SERVING)
         )
         self.session.flush()
         queues: dict[int, list[WaitingEta]] = {}
@@ -185,8 +183,7 @@ class OrderRepository:
         if not covered:
             return {}
         c = _lines.c
-        serving = (c.priority.desc(), c.placed_at, c.id)
-        through = func.sum(c.backordered).over(partition_by=c.product_id, order_by=serving)
+        through = func.sum(c.backordered).over(partition_by=c.product_id, order_by=SERVING)
         ranked = (
             select(
                 c.product_id, c.order_id, c.priority, c.placed_at, c.id, through.label("through")
@@ -322,7 +319,7 @@ class OrderRepository:
         """
         position = func.row_number().over(
             partition_by=OrderLine.product_id,
-            order_by=(OrderLine.priority.desc(), OrderLine.placed_at, OrderLine.id),
+            order_by=SERVING,
         )
         inner = (
             select(

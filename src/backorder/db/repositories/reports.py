@@ -17,6 +17,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backorder.db.models import (
+    SERVING,
     WAITING,
     BacklogSnapshot,
     Customer,
@@ -36,7 +37,7 @@ from backorder.domain.model import MAX_ID
 Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 
 QUEUE_SORTS = {
-    "serving": (OrderLine.priority.desc(), OrderLine.placed_at, OrderLine.id),
+    "serving": SERVING,
     "waiting": (OrderLine.placed_at, OrderLine.id),
     "eta": (OrderLine.estimated_ship_date.nulls_last(), OrderLine.id),
 }
