@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import signal
 import threading
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from backorder.cli_common import out, service
+from backorder.cli_common import err, out, service
 from backorder.services import business, dispatch
 from backorder.worker import Worker
 
@@ -64,11 +65,15 @@ def events_redeliver(delivery_id: int) -> None:
     out.print(f"delivery {view.id} ({view.event_type} to {view.target}) is pending again")
 
 
+def _print_settings(current: business.BusinessSettings) -> None:
+    for key, value in asdict(current).items():
+        out.print(f"{key.replace('_', '-')}: {value}")
+
+
 @settings_app.command("show")
 def settings_show() -> None:
     with service() as uow:
-        current = business.get_business_settings(uow)
-    out.print(f"waiting-update-days: {current.waiting_update_days}")
+        _print_settings(business.get_business_settings(uow))
 
 
 @settings_app.command("set-waiting-update-days")
@@ -77,5 +82,35 @@ def settings_set_waiting_update_days(
 ) -> None:
     """How often a waiting customer hears where their items stand."""
     with service() as uow:
-        current = business.set_waiting_update_days(uow, days)
+        current = business.update_settings(uow, waiting_update_days=days)
     out.print(f"waiting-update-days: {current.waiting_update_days}")
+
+
+@settings_app.command("set-replenishment")
+def settings_set_replenishment(
+    service_level: Annotated[
+        float | None, typer.Option(help="Default target cycle service level, e.g. 0.95")
+    ] = None,
+    ordering_cost: Annotated[
+        float | None, typer.Option(help="Default cost of ordering one line from a supplier")
+    ] = None,
+    holding_cost_rate: Annotated[
+        float | None, typer.Option(help="Default yearly holding cost, a share of unit cost")
+    ] = None,
+    demand_window_days: Annotated[
+        int | None, typer.Option(help="Days of demand history behind a forecast")
+    ] = None,
+) -> None:
+    """The defaults of replenishment planning; products may override the first three."""
+    given = {
+        "service_level": service_level,
+        "ordering_cost": ordering_cost,
+        "holding_cost_rate": holding_cost_rate,
+        "demand_window_days": demand_window_days,
+    }
+    changes = {key: value for key, value in given.items() if value is not None}
+    if not changes:
+        err.print("nothing to set: give at least one option (see --help)")
+        raise typer.Exit(2)
+    with service() as uow:
+        _print_settings(business.update_settings(uow, **changes))

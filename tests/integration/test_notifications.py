@@ -797,7 +797,7 @@ def test_waiting_customers_get_an_update_with_current_etas_every_n_days(
     assert len(events_of(uow, "order.waiting_update")) == 2
 
     assert jobs.send_waiting_updates(uow, now=placed_at + timedelta(days=15, minutes=1)) == 2
-    business.set_waiting_update_days(uow, 0)
+    business.update_settings(uow, waiting_update_days=0)
     assert business.get_business_settings(uow).waiting_update_days == 0
     assert jobs.send_waiting_updates(uow, now=placed_at + timedelta(days=60)) == 0
     assert len(events_of(uow, "order.waiting_update")) == 4
@@ -809,7 +809,7 @@ def test_waiting_update_days_setting_changes_the_interval(uow: UnitOfWork) -> No
     placed_at = utcnow()
     place(uow, ann, ("MUG-01", 1))
     assert business.get_business_settings(uow).waiting_update_days == 7
-    assert business.set_waiting_update_days(uow, 3).waiting_update_days == 3
+    assert business.update_settings(uow, waiting_update_days=3).waiting_update_days == 3
     assert jobs.send_waiting_updates(uow, now=placed_at + timedelta(days=2)) == 0
     assert jobs.send_waiting_updates(uow, now=placed_at + timedelta(days=3, minutes=1)) == 1
 

@@ -26,6 +26,7 @@ from backorder.db.repositories import (
     EventRepository,
     LedgerRepository,
     OrderRepository,
+    PlanningRepository,
     ProductRepository,
     PurchasingRepository,
     ReportRepository,
@@ -82,6 +83,7 @@ class Transaction:
         self.settings_store = SettingsRepository(session)
         self.users = UserRepository(session)
         self.reports = ReportRepository(session)
+        self.planning = PlanningRepository(session)
 
     def commit(self) -> None:
         self.session.commit()

@@ -1,19 +1,38 @@
 """Settings the business changes while it runs, kept in the database (not in code or
-deployment configuration): today, how often waiting customers hear from us."""
+deployment configuration): how often waiting customers hear from us, and the defaults
+of replenishment planning that products may override."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from backorder.db.uow import Transaction, UnitOfWork
+from backorder.domain import replenishment
 
-DEFAULTS = {"waiting_update_days": 7}
+DEFAULTS: dict[str, Any] = {
+    "waiting_update_days": 7,
+    "service_level": 0.95,
+    "ordering_cost": 50.0,
+    "holding_cost_rate": 0.25,
+    "demand_window_days": 90,
+}
+
+BOUNDS = {**replenishment.BOUNDS, "waiting_update_days": (0, 365)}
 
 
 @dataclass(frozen=True, slots=True)
 class BusinessSettings:
     waiting_update_days: int
     """Days between updates to a customer whose lines wait; 0 turns them off."""
+    service_level: float
+    """Default target cycle service level of a product's stock."""
+    ordering_cost: float
+    """Default cost of placing one purchase order line (money)."""
+    holding_cost_rate: float
+    """Default yearly cost of holding a unit, as a share of its cost."""
+    demand_window_days: int
+    """Days of demand history a forecast rests on."""
 
 
 def read(tx: Transaction) -> BusinessSettings:
@@ -26,8 +45,12 @@ def get_business_settings(uow: UnitOfWork) -> BusinessSettings:
         return read(tx)
 
 
-def set_waiting_update_days(uow: UnitOfWork, days: int) -> BusinessSettings:
+def update_settings(uow: UnitOfWork, **changes: float) -> BusinessSettings:
+    """Change some settings; an unknown name or a value out of bounds changes none."""
+    replenishment.check_bounds(changes, BOUNDS)
     with uow.write() as tx:
-        tx.settings_store.put("waiting_update_days", days)
+        current = asdict(read(tx))
+        for key, value in changes.items():
+            tx.settings_store.put(key, type(current[key])(value))
         tx.commit()
         return read(tx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +15,7 @@ from backorder.db.uow import Transaction, UnitOfWork
 from backorder.domain.allocation import LineRequest, after_serving, plan_order
 from backorder.domain.errors import ConflictError, InvalidInputError, NotFoundError, OutOfStockError
 from backorder.domain.model import BackorderPolicy
+from backorder.domain.replenishment import BOUNDS, check_bounds
 from backorder.services.clock import utcnow
 from backorder.services.etas import eta_basis
 from backorder.services.views import (
@@ -152,3 +154,20 @@ def get_customer(uow: UnitOfWork, customer_id: int) -> CustomerView:
         if customer is None:
             raise NotFoundError("customer", customer_id)
         return customer_view(customer)
+
+
+TARGETS = ("service_level", "fill_rate", "ordering_cost", "holding_cost_rate")
+
+
+def update_targets(uow: UnitOfWork, sku: str, changes: dict[str, Any]) -> ProductView:
+    """Set or clear (None) a product's replenishment targets; the counters are not touched,
+    so no stock lock is needed."""
+    check_bounds(changes, {key: BOUNDS[key] for key in TARGETS})
+    with uow.write() as tx:
+        product = find_product(tx, sku)
+        for key, value in changes.items():
+            setattr(product, key, value)
+        tx.session.flush()
+        view = product_view(product)
+        tx.commit()
+        return view

@@ -34,6 +34,11 @@ class ProductView:
     lead_time_days: int | None
     created_at: datetime
     inventory: InventoryView
+    service_level: float | None
+    """Replenishment targets of this product; None takes the business setting."""
+    fill_rate: float | None
+    ordering_cost: Decimal | None
+    holding_cost_rate: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,10 @@ def product_view(product: Product) -> ProductView:
         lead_time_days=product.lead_time_days,
         created_at=product.created_at,
         inventory=inventory_view(product),
+        service_level=product.service_level,
+        fill_rate=product.fill_rate,
+        ordering_cost=product.ordering_cost,
+        holding_cost_rate=product.holding_cost_rate,
     )
 
 

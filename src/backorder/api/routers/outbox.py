@@ -79,5 +79,5 @@ def get_settings(uow: Uow) -> BusinessSettingsRead:
 
 @router.patch("/settings", dependencies=integrations)
 def update_settings(body: BusinessSettingsUpdate, uow: Uow) -> BusinessSettingsRead:
-    view = business.set_waiting_update_days(uow, body.waiting_update_days)
+    view = business.update_settings(uow, **body.model_dump(exclude_none=True))
     return BusinessSettingsRead.model_validate(view)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -22,6 +22,7 @@ from backorder.domain.model import (
     OrderStatus,
     ShipPolicy,
 )
+from backorder.domain.replenishment import BOUNDS
 
 __all__ = [
     "MAX_ID",
@@ -46,6 +47,7 @@ __all__ = [
     "Priority",
     "ProductCreate",
     "ProductRead",
+    "ProductUpdate",
     "Qty",
     "ShipmentCreate",
     "ShipmentLineRead",
@@ -105,6 +107,34 @@ class ProductRead(Output):
     lead_time_days: int | None
     created_at: datetime
     inventory: InventoryRead
+    service_level: float | None
+    fill_rate: float | None
+    ordering_cost: Decimal | None
+    holding_cost_rate: float | None
+
+
+def _target(name: str, description: str) -> Any:
+    low, high = BOUNDS[name]
+    return Field(ge=low, le=high, description=description)
+
+
+class ProductUpdate(Input):
+    """Replenishment targets; a field given as null goes back to the business setting,
+    a field left out stays as it is."""
+
+    service_level: Annotated[
+        float | None, _target("service_level", "Target cycle service level, e.g. 0.95")
+    ] = None
+    fill_rate: Annotated[
+        float | None,
+        _target("fill_rate", "Target fill rate; sizes safety stock instead of service_level"),
+    ] = None
+    ordering_cost: Annotated[
+        Decimal | None, _target("ordering_cost", "Cost of ordering this product once")
+    ] = None
+    holding_cost_rate: Annotated[
+        float | None, _target("holding_cost_rate", "Yearly holding cost, a share of unit cost")
+    ] = None
 
 
 class AdjustmentCreate(Input):

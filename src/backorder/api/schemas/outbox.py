@@ -60,7 +60,23 @@ class DeliveryRead(Output):
 
 class BusinessSettingsRead(Output):
     waiting_update_days: int
+    service_level: float
+    ordering_cost: float
+    holding_cost_rate: float
+    demand_window_days: int
 
 
 class BusinessSettingsUpdate(Input):
-    waiting_update_days: Annotated[int, Field(ge=0, le=365, description="0 turns updates off")]
+    """Only the fields given change; the service checks their bounds."""
+
+    waiting_update_days: Annotated[int | None, Field(description="0 turns updates off")] = None
+    service_level: Annotated[
+        float | None, Field(description="Default target cycle service level, e.g. 0.95")
+    ] = None
+    ordering_cost: Annotated[float | None, Field(description="Cost of ordering one line")] = None
+    holding_cost_rate: Annotated[
+        float | None, Field(description="Yearly holding cost as a share of unit cost")
+    ] = None
+    demand_window_days: Annotated[
+        int | None, Field(description="Days of demand history behind a forecast")
+    ] = None

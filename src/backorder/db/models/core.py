@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -47,6 +48,17 @@ class Product(Base):
         ),
         CheckConstraint("price >= 0", name="price_not_negative"),
         CheckConstraint("lead_time_days IS NULL OR lead_time_days >= 0", name="lead_time_ok"),
+        CheckConstraint(
+            "service_level IS NULL OR (service_level > 0 AND service_level < 1)",
+            name="service_level_ok",
+        ),
+        CheckConstraint(
+            "fill_rate IS NULL OR (fill_rate > 0 AND fill_rate < 1)", name="fill_rate_ok"
+        ),
+        CheckConstraint("ordering_cost IS NULL OR ordering_cost >= 0", name="ordering_cost_ok"),
+        CheckConstraint(
+            "holding_cost_rate IS NULL OR holding_cost_rate > 0", name="holding_cost_rate_ok"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -62,6 +74,12 @@ class Product(Base):
     backordered: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     on_order: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Replenishment targets; None takes the business-wide setting.
+    service_level: Mapped[float | None] = mapped_column(Float)
+    fill_rate: Mapped[float | None] = mapped_column(Float)
+    """A target fill rate sizes the safety stock instead of the cycle service level."""
+    ordering_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    holding_cost_rate: Mapped[float | None] = mapped_column(Float)
 
 
 class Customer(Base):
@@ -124,11 +142,13 @@ class OrderLine(Base):
         _waiting_index("ix_order_lines_serving", *SERVING_ORDER),
         _waiting_index("ix_order_lines_waiting_since", "placed_at", "id"),
         _waiting_index("ix_order_lines_eta", "estimated_ship_date", "id"),
+        # A product's lines, and its daily demand over a window.
+        Index("ix_order_lines_product_placed", "product_id", "placed_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     ordered: Mapped[int] = mapped_column(Integer)
     allocated: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     backordered: Mapped[int] = mapped_column(Integer, server_default=text("0"))

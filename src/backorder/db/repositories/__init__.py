@@ -5,6 +5,7 @@ from backorder.db.repositories.customers import CustomerRepository
 from backorder.db.repositories.events import EventRepository
 from backorder.db.repositories.ledger import LedgerRepository
 from backorder.db.repositories.orders import OrderRepository
+from backorder.db.repositories.planning import PlanningRepository
 from backorder.db.repositories.products import ProductRepository
 from backorder.db.repositories.purchasing import PurchasingRepository
 from backorder.db.repositories.reports import ReportRepository
@@ -17,6 +18,7 @@ __all__ = [
     "EventRepository",
     "LedgerRepository",
     "OrderRepository",
+    "PlanningRepository",
     "ProductRepository",
     "PurchasingRepository",
     "ReportRepository",

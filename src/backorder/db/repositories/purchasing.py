@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, true, update
 from sqlalchemy.orm import Session, selectinload
 
 from backorder.db.models import (
@@ -72,6 +72,9 @@ class PurchasingRepository:
     def offers(self, product_ids: Iterable[int]) -> dict[int, list[SupplierOffer]]:
         """Every supplier's offer per product; a missing lead time is the supplier's."""
         return self._offers(SupplierProduct.product_id.in_(set(product_ids)))
+
+    def every_offer(self) -> dict[int, list[SupplierOffer]]:
+        return self._offers(true())
 
     def offers_for_short(self) -> dict[int, list[SupplierOffer]]:
         """The offers of every product short of stock for its waiting lines (a subquery,

@@ -1,0 +1,228 @@
+"""Replenishment planning: each product's forecast, lead time, policy and stockout risk,
+from its own demand history, its chosen supplier and the business's targets.
+
+Everything here only reads. One pass reads what every product needs in a handful of
+queries (counters, daily demand, offers, measured lead times, next arrivals), so planning
+thousands of products costs the same few round trips as planning one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from backorder.db.repositories.planning import PlannedProduct
+from backorder.db.uow import Transaction, UnitOfWork
+from backorder.domain.errors import NotFoundError
+from backorder.domain.forecast import Forecast, forecast
+from backorder.domain.purchasing import SupplierOffer, choose_supplier
+from backorder.domain.replenishment import (
+    ExpectedService,
+    LeadTime,
+    Policy,
+    StockCover,
+    Targets,
+    cover,
+    expected_service,
+    lead_time,
+    policy,
+    position,
+)
+from backorder.services import business
+from backorder.services.clock import utcnow
+
+LEAD_TIME_HISTORY_DAYS = 365
+"""Receipts older than this no longer say how long a supplier takes."""
+
+FASTEST_MOVERS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One product's replenishment: what it sells, what it takes to buy, its policy, and
+    how long its stock lasts."""
+
+    product_id: int
+    sku: str
+    window_start: date
+    window_end: date
+    """The first day after the window (today: today's demand is not complete)."""
+    forecast: Forecast
+    lead_time: LeadTime
+    targets: Targets
+    unit_cost: float
+    offer: SupplierOffer | None
+    policy: Policy
+    available: int
+    on_order: int
+    backordered: int
+    position: int
+    cover: StockCover
+    next_arrival: date | None
+    """The earliest open purchase order's expected date; None when nothing is on order."""
+    next_possible_arrival: date
+    """``next_arrival``, or when an order placed today would arrive."""
+
+    @property
+    def at_risk(self) -> bool:
+        """Stock runs out before more can arrive."""
+        stockout = self.cover.stockout_date
+        return stockout is not None and stockout < self.next_possible_arrival
+
+
+@dataclass(frozen=True, slots=True)
+class Planning:
+    """The inputs shared by every product's plan, read once."""
+
+    today: date
+    settings: business.BusinessSettings
+    window_start: date
+    demand: dict[int, dict[date, int]]
+    first_imported: dict[int, date]
+    offers: dict[int, list[SupplierOffer]]
+    lead_times: dict[int, list[int]]
+    next_arrivals: dict[int, date]
+
+
+def read_planning(tx: Transaction, products: list[PlannedProduct], today: date) -> Planning:
+    settings = business.read(tx)
+    start = today - timedelta(days=settings.demand_window_days)
+    ids = None if len(products) > 1 else [p.id for p in products]
+    offers = tx.purchasing.offers(ids) if ids is not None else tx.purchasing.every_offer()
+    chosen = {o.supplier_id for o in (choose_supplier(v) for v in offers.values()) if o}
+    return Planning(
+        today=today,
+        settings=settings,
+        window_start=start,
+        demand=tx.planning.daily_demand(start, today, ids),
+        first_imported=tx.planning.first_imported_days(ids),
+        offers=offers,
+        lead_times=tx.planning.lead_times(
+            chosen, since=today - timedelta(days=LEAD_TIME_HISTORY_DAYS)
+        ),
+        next_arrivals=tx.planning.next_arrivals(ids),
+    )
+
+
+def plan(product: PlannedProduct, inputs: Planning) -> Plan:
+    """The plan of one product from the shared inputs."""
+    today, settings = inputs.today, inputs.settings
+    known_since = product.created_at.date()
+    if product.id in inputs.first_imported:
+        known_since = min(known_since, inputs.first_imported[product.id])
+    start = max(inputs.window_start, known_since)
+    days = inputs.demand.get(product.id, {})
+    series = [days.get(start + timedelta(days=i), 0) for i in range((today - start).days)]
+    demand = forecast(series)
+    offer = choose_supplier(inputs.offers.get(product.id, []))
+    lead = lead_time(
+        offer,
+        product.lead_time_days,
+        inputs.lead_times.get(offer.supplier_id, []) if offer else [],
+    )
+    targets = Targets(
+        service_level=product.service_level or settings.service_level,
+        fill_rate=product.fill_rate,
+        ordering_cost=float(
+            settings.ordering_cost if product.ordering_cost is None else product.ordering_cost
+        ),
+        holding_cost_rate=product.holding_cost_rate or settings.holding_cost_rate,
+    )
+    unit_cost = float(offer.cost if offer else product.price)
+    rule = policy(
+        demand_rate=demand.rate,
+        demand_std=demand.std,
+        lead_time=lead.days,
+        lead_time_std=lead.std,
+        targets=targets,
+        unit_cost=unit_cost,
+        offer=offer,
+    )
+    available = product.on_hand - product.allocated
+    arrival = inputs.next_arrivals.get(product.id)
+    return Plan(
+        product_id=product.id,
+        sku=product.sku,
+        window_start=start,
+        window_end=today,
+        forecast=demand,
+        lead_time=lead,
+        targets=targets,
+        unit_cost=unit_cost,
+        offer=offer,
+        policy=rule,
+        available=available,
+        on_order=product.on_order,
+        backordered=product.backordered,
+        position=position(
+            available=available, on_order=product.on_order, backordered=product.backordered
+        ),
+        cover=cover(
+            available=available,
+            backordered=product.backordered,
+            demand_rate=demand.rate,
+            today=today,
+        ),
+        next_arrival=arrival,
+        next_possible_arrival=arrival or today + timedelta(days=round(lead.days)),
+    )
+
+
+def plans(tx: Transaction, today: date) -> list[Plan]:
+    """Every product's plan, by SKU."""
+    products = tx.planning.products()
+    inputs = read_planning(tx, products, today)
+    return [plan(p, inputs) for p in products]
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    plan: Plan
+    service: ExpectedService
+
+
+def product_plan(
+    uow: UnitOfWork, sku: str, *, today: date | None = None
+) -> tuple[Detail, list[int]]:
+    """One product's plan with what it delivers, and the daily demand behind it (oldest
+    first)."""
+    today = today or utcnow().date()
+    with uow.read() as tx:
+        products = tx.planning.products(sku)
+        if not products:
+            raise NotFoundError("product", sku)
+        inputs = read_planning(tx, products, today)
+    result = plan(products[0], inputs)
+    days = inputs.demand.get(result.product_id, {})
+    span = (result.window_end - result.window_start).days
+    series = [days.get(result.window_start + timedelta(days=i), 0) for i in range(span)]
+    return Detail(result, expected_service(result.policy)), series
+
+
+def all_plans(uow: UnitOfWork, *, today: date | None = None) -> list[Detail]:
+    """Every product's plan with what it delivers, by SKU."""
+    today = today or utcnow().date()
+    with uow.read() as tx:
+        every = plans(tx, today)
+    return [Detail(p, expected_service(p.policy)) for p in every]
+
+
+@dataclass(frozen=True, slots=True)
+class AtRisk:
+    at_risk: list[Plan]
+    """Products whose stock runs out before more can arrive, soonest first."""
+    fastest_movers: list[Plan]
+    """The products with the highest forecast demand."""
+
+
+def at_risk(uow: UnitOfWork, *, today: date | None = None, limit: int = 100) -> AtRisk:
+    today = today or utcnow().date()
+    with uow.read() as tx:
+        every = plans(tx, today)
+    risky = sorted(
+        (p for p in every if p.at_risk),
+        key=lambda p: (p.cover.stockout_date or today, -p.forecast.rate, p.sku),
+    )
+    moving = [p for p in every if p.forecast.rate > 0]
+    moving.sort(key=lambda p: (-p.forecast.rate, p.sku))
+    return AtRisk(risky[:limit], moving[:FASTEST_MOVERS])
