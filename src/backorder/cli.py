@@ -14,6 +14,7 @@ from rich.table import Table
 
 from backorder.cli_common import err, out, service
 from backorder.cli_outbox import events_app, settings_app, worker
+from backorder.cli_planning import import_app, plan
 from backorder.cli_purchasing import etas_app, po_app
 from backorder.cli_users import users_app
 from backorder.config import Settings
@@ -40,6 +41,7 @@ for sub, name in (
     (backorders_app, "backorders"),
     (orders_app, "orders"),
     (preorders_app, "preorders"),
+    (import_app, "import"),
 ):
     app.add_typer(sub, name=name)
 
@@ -239,6 +241,7 @@ def preorders_release() -> None:
 
 
 app.command()(worker)
+app.command()(plan)
 
 
 def main() -> None:

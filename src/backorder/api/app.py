@@ -9,7 +9,15 @@ from fastapi import FastAPI
 
 from backorder import __version__
 from backorder.api import errors, observability
-from backorder.api.routers import backorders, customers, orders, outbox, products, purchasing
+from backorder.api.routers import (
+    backorders,
+    customers,
+    orders,
+    outbox,
+    products,
+    purchasing,
+    replenishment,
+)
 from backorder.config import Settings
 from backorder.db.uow import UnitOfWork
 from backorder.web import app as dashboard
@@ -44,7 +52,7 @@ def create_app(uow: UnitOfWork | None = None) -> FastAPI:
     errors.install(app)
     observability.configure_logging(unit.settings.log_format)
     observability.install(app, unit)
-    routers = (products, customers, orders, backorders, purchasing, outbox)
+    routers = (products, customers, orders, backorders, purchasing, replenishment, outbox)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=API_PREFIX)
     dashboard.install(app, unit)

@@ -20,6 +20,7 @@ class Action(StrEnum):
     READ_BACKORDERS = "read_backorders"
     PRIORITIZE_ORDER = "prioritize_order"
     PURCHASE = "purchase"
+    PLAN_REPLENISHMENT = "plan_replenishment"
     RECEIVE_STOCK = "receive_stock"
     READ_EVENTS = "read_events"
     MANAGE_INTEGRATIONS = "manage_integrations"

@@ -246,7 +246,7 @@ def purchasing_plan(uow: UnitOfWork, *, page: int = 1, today: date | None = None
     today = today or utcnow().date()
     offset = _offset(page)
     with uow.read() as tx:
-        needs, unsourced = find_needs(tx)
+        needs, unsourced = find_needs(tx, today=today)
         needs.sort(key=lambda n: (n.supplier_id, n.sku))
         shown = needs[offset : offset + PAGE_SIZE]
         names = tx.products.names([n.sku for n in shown])
@@ -271,4 +271,4 @@ def purchasing_plan(uow: UnitOfWork, *, page: int = 1, today: date | None = None
 def _covers(need: Need, beyond: dict[int, tuple[int, list[int]]]) -> CoverSummary:
     """The lines ``suggestions.covers`` lists, in sum."""
     orders, first = beyond.get(need.product_id, (0, []))
-    return CoverSummary(need.waiting - need.covered, orders, first)
+    return CoverSummary(max(need.waiting - need.covered, 0), orders, first)

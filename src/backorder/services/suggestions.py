@@ -1,5 +1,6 @@
 """Suggested purchase orders: the backlog that stock and open purchase orders don't
-cover, bought from each product's chosen supplier, one draft per supplier."""
+cover, and the products whose projected position fell to their reorder point, bought
+from each product's chosen supplier, one draft per supplier."""
 
 from __future__ import annotations
 
@@ -8,12 +9,9 @@ from datetime import date, datetime, timedelta
 
 from backorder.db.repositories.orders import WaitingEta
 from backorder.db.uow import Transaction, UnitOfWork, retrying
-from backorder.domain.purchasing import (
-    Cover,
-    choose_supplier,
-    order_quantity,
-    uncovered,
-)
+from backorder.domain.purchasing import Cover, order_quantity, uncovered
+from backorder.domain.replenishment import reorder
+from backorder.services import replenishment
 from backorder.services.clock import utcnow
 from backorder.services.etas import refresh_etas
 from backorder.services.orders import lock_stock
@@ -29,6 +27,7 @@ class SuggestedLine:
     product_id: int
     qty: int
     covers: list[Cover]
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +53,8 @@ def suggest_purchase_orders(uow: UnitOfWork, *, today: date | None = None) -> Su
 
 @dataclass(frozen=True, slots=True)
 class Need:
-    """A product to buy: what stock and open purchase orders leave uncovered, and the
-    quantity the chosen supplier's minimum and pack size make of it."""
+    """A product to buy, why, and the quantity the chosen supplier's minimum and pack
+    size make of it."""
 
     product_id: int
     sku: str
@@ -66,33 +65,34 @@ class Need:
     """Waiting units, from the head of the queue, that available stock and open
     purchase orders account for already."""
     qty: int
+    reasons: tuple[str, ...]
+    """backorders (waiting units nothing covers), reorder_point (the projected position
+    is at or below the reorder point), or both."""
 
 
-def find_needs(tx: Transaction) -> tuple[list[Need], list[str]]:
-    """Every product to buy, by SKU, and the SKUs nobody supplies. Counters only: no
-    queue is read, so this stays quick with any number of lines waiting."""
-    waiting = tx.products.short()
-    offers = tx.purchasing.offers_for_short()
+def find_needs(tx: Transaction, *, today: date) -> tuple[list[Need], list[str]]:
+    """Every product to buy, by SKU, and the SKUs with uncovered waiting units that
+    nobody supplies. Counters and daily demand only: no queue is read."""
     needs: list[Need] = []
     unsourced: list[str] = []
-    for product in waiting:
-        covered = max(product.on_hand - product.allocated, 0) + product.on_order
-        need = product.backordered - covered
-        if need <= 0:
+    for plan in replenishment.plans(tx, today):
+        buy = reorder(plan.position, plan.policy if plan.forecast.rate > 0 else None)
+        if not buy.reasons:
             continue
-        offer = choose_supplier(offers.get(product.id, []))
-        if offer is None:
-            unsourced.append(product.sku)
+        if plan.offer is None:
+            if "backorders" in buy.reasons:
+                unsourced.append(plan.sku)
             continue
         needs.append(
             Need(
-                product.id,
-                product.sku,
-                offer.supplier_id,
-                offer.lead_time_days,
-                product.backordered,
-                covered,
-                order_quantity(need, offer),
+                plan.product_id,
+                plan.sku,
+                plan.offer.supplier_id,
+                plan.offer.lead_time_days,
+                plan.backordered,
+                plan.available + plan.on_order,
+                order_quantity(buy.qty, plan.offer),
+                buy.reasons,
             )
         )
     return needs, unsourced
@@ -116,12 +116,17 @@ def covers(tx: Transaction, need: Need, queue: list[WaitingEta] | None = None) -
 def _suggest(tx: Transaction, *, today: date) -> Suggestions:
     """For each product: waiting units beyond available stock and open purchase orders,
     raised to the supplier's minimum and rounded up to whole packs."""
-    needs, unsourced = find_needs(tx)
-    queues = _queues(tx, [need.product_id for need in needs])
+    needs, unsourced = find_needs(tx, today=today)
+    waiting = [need.product_id for need in needs if "backorders" in need.reasons]
+    queues = _queues(tx, waiting)
     drafts: dict[int, list[SuggestedLine]] = {}
     for need in needs:
         line = SuggestedLine(
-            need.sku, need.product_id, need.qty, covers(tx, need, queues.get(need.product_id, []))
+            need.sku,
+            need.product_id,
+            need.qty,
+            covers(tx, need, queues.get(need.product_id, [])),
+            need.reasons,
         )
         drafts.setdefault(need.supplier_id, []).append(line)
     dates = expected_dates(needs, today=today)
@@ -146,8 +151,12 @@ def create_from_suggestions(
     """Save every current suggestion as an open purchase order, in one transaction."""
     now = now or utcnow()
     with uow.write() as tx:
-        lock_stock(tx, tx.products.waiting_ids())
-        needs, _ = find_needs(tx)
+        # Lock what may be bought, then decide again on the locked counters: a
+        # concurrent run that bought first leaves nothing (or less) to buy here.
+        first, _ = find_needs(tx, today=now.date())
+        locked = {n.product_id for n in first} | set(tx.products.waiting_ids())
+        lock_stock(tx, locked)
+        needs = [n for n in find_needs(tx, today=now.date())[0] if n.product_id in locked]
         dates = expected_dates(needs, today=now.date())
         by_supplier: dict[int, list[Need]] = {}
         for need in needs:

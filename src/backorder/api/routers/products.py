@@ -15,6 +15,7 @@ from backorder.api.schemas import (
     InventoryRead,
     ProductCreate,
     ProductRead,
+    ProductUpdate,
 )
 from backorder.domain.access import Action
 from backorder.services import catalogue, inventory
@@ -48,6 +49,14 @@ def list_products(
 @router.get("/products/{sku}", dependencies=read)
 def get_product(sku: SkuPath, uow: Uow) -> ProductRead:
     return ProductRead.model_validate(catalogue.get_product(uow, sku))
+
+
+@router.patch("/products/{sku}", dependencies=[Depends(require(Action.MANAGE_CATALOGUE))])
+def update_product(sku: SkuPath, body: ProductUpdate, uow: Uow) -> ProductRead:
+    """Replenishment targets: a field given replaces the product's own target (null goes
+    back to the business setting); a field left out stays."""
+    changes = body.model_dump(exclude_unset=True)
+    return ProductRead.model_validate(catalogue.update_targets(uow, sku, changes))
 
 
 @router.get("/products/{sku}/availability", dependencies=read)

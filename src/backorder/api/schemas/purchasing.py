@@ -89,6 +89,9 @@ class SuggestionLineRead(Output):
     sku: str
     qty: int
     covers: list[SuggestionCoverRead]
+    reasons: list[Literal["backorders", "reorder_point"]]
+    """backorders: waiting units nothing covers; reorder_point: the projected position
+    (available + on order - backordered) is at or below the reorder point."""
 
 
 class SuggestionRead(Output):

@@ -3,7 +3,7 @@ measured lead times and the next arrival of each product; and imported demand hi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import NamedTuple
@@ -25,6 +25,8 @@ from backorder.db.types import utc_day
 
 UPSERT_BATCH = 5_000
 """Rows per INSERT ... ON CONFLICT statement of an import."""
+
+MANY_SKUS = 500
 
 
 class PlannedProduct(NamedTuple):
@@ -126,10 +128,17 @@ class PlanningRepository:
             query = query.where(PurchaseOrderLine.product_id.in_(set(product_ids)))
         return {int(pid): day for pid, day in self.session.execute(query)}
 
-    def put_demand(self, rows: Sequence[tuple[int, date, int]], *, now: datetime) -> None:
-        """Insert or replace imported demand of (product, day), in batches."""
+    def put_demand(
+        self,
+        rows: Sequence[tuple[int, date, int]],
+        *,
+        now: datetime,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Insert or replace imported demand of (product, day), in batches; ``progress``
+        hears the size of each batch written."""
         table = DemandHistory.__table__
-        dialect = postgresql if self.session.bind and self._is_postgres() else sqlite
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         for start in range(0, len(rows), UPSERT_BATCH):
             batch = [
                 {"product_id": pid, "day": day, "qty": qty, "imported_at": now}
@@ -141,6 +150,17 @@ class PlanningRepository:
                 set_={"qty": insert.excluded.qty, "imported_at": insert.excluded.imported_at},
             )
             self.session.execute(upsert, batch)
+            if progress is not None:
+                progress(len(batch))
 
-    def _is_postgres(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
+    def product_ids(self, skus: set[str]) -> dict[str, int]:
+        """Product ids by SKU. Beyond a few hundred SKUs every product is read: an IN list
+        of thousands of parameters costs more, and SQLite caps their number."""
+        query = select(Product.sku, Product.id)
+        if len(skus) <= MANY_SKUS:
+            query = query.where(Product.sku.in_(skus))
+        return {
+            str(sku): int(pid)
+            for sku, pid in self.session.connection().execute(query)
+            if sku in skus
+        }
