@@ -111,10 +111,9 @@ def safety_stock_for_fill_rate(target: float, lead_time_std: float, order_qty: f
     def excess(z: float) -> float:
         return loss(z) - wanted
 
-    low, high = -1.0, 1.0
-    while excess(low) < 0:
-        low *= 2
-    while excess(high) > 0:
+    # G(z) > -z, so G is above the target at -(target + 1); G(z) falls to 0 by z = 40.
+    low, high = -wanted - 1, 1.0
+    while excess(high) > 0 and high < 64:
         high *= 2
     z = optimize.brentq(excess, low, high, xtol=1e-10)
     return float(z) * lead_time_std
