@@ -51,3 +51,23 @@ def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(utc_day, "postgresql")
 def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST(timezone('UTC', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+class days_after(FunctionElement[int]):  # noqa: N801 (an SQL function, named like one)
+    """Whole days from a date (first argument) to a day (second): grouping demand by a
+    small integer spares converting a million dates into Python objects."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    start, day = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday({day}) - julianday({start}) AS INTEGER)"
+
+
+@compiles(days_after, "postgresql")
+def _days_after_postgresql(element: days_after, compiler: SQLCompiler, **kw: Any) -> str:
+    start, day = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({day} - {start})"

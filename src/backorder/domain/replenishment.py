@@ -10,6 +10,9 @@ quantity is the economic order quantity (Harris), raised to the supplier's minim
 pack size.
 
 Every formula takes days and units per day, so callers never mix weeks and years.
+
+scipy is imported where a formula needs it, not with this module: it takes most of a
+second to load, which every CLI command would otherwise pay.
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
-
-from scipy import optimize, stats
 
 from backorder.domain.errors import InvalidInputError
 from backorder.domain.purchasing import SupplierOffer, order_quantity
@@ -75,6 +76,8 @@ def lead_time_demand(
 @lru_cache(maxsize=256)
 def service_factor(cycle_service_level: float) -> float:
     """z such that P(Z <= z) is the cycle service level (cached: few levels are in use)."""
+    from scipy import stats
+
     return float(stats.norm.ppf(cycle_service_level))
 
 
@@ -85,6 +88,8 @@ def safety_stock_for_cycle_service(cycle_service_level: float, lead_time_std: fl
 
 def loss(z: float) -> float:
     """The standard normal loss function G(z) = E[max(Z - z, 0)] = φ(z) - z·(1 - Φ(z))."""
+    from scipy import stats
+
     return float(stats.norm.pdf(z) - z * stats.norm.sf(z))
 
 
@@ -111,10 +116,15 @@ def safety_stock_for_fill_rate(target: float, lead_time_std: float, order_qty: f
     def excess(z: float) -> float:
         return loss(z) - wanted
 
+    if wanted > 10:
+        # G(z) = -z + G(-z), and G(10) is 1e-24: below -10, z = -wanted to double precision.
+        return -wanted * lead_time_std
     # G(z) > -z, so G is above the target at -(target + 1); G(z) falls to 0 by z = 40.
     low, high = -wanted - 1, 1.0
     while excess(high) > 0 and high < 64:
         high *= 2
+    from scipy import optimize
+
     z = optimize.brentq(excess, low, high, xtol=1e-10)
     return float(z) * lead_time_std
 
@@ -240,6 +250,8 @@ def expected_service(rule: Policy) -> ExpectedService:
     """The expected shortage, fill rate and cycle service level of ``rule``. Apart from
     ``policy`` because it costs a few normal-distribution calls, which a purchase
     suggestion over thousands of products does not need."""
+    from scipy import stats
+
     std = rule.lead_time_demand.std
     shortage = expected_shortage(rule.safety_stock, std)
     return ExpectedService(

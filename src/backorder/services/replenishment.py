@@ -77,7 +77,8 @@ class Planning:
     today: date
     settings: business.BusinessSettings
     window_start: date
-    demand: dict[int, dict[date, int]]
+    demand: dict[int, list[int]]
+    """Daily demand per product with any, from ``window_start`` to yesterday."""
     first_imported: dict[int, date]
     offers: dict[int, list[SupplierOffer]]
     lead_times: dict[int, list[int]]
@@ -111,9 +112,7 @@ def plan(product: PlannedProduct, inputs: Planning) -> Plan:
     if product.id in inputs.first_imported:
         known_since = min(known_since, inputs.first_imported[product.id])
     start = max(inputs.window_start, known_since)
-    days = inputs.demand.get(product.id, {})
-    series = [days.get(start + timedelta(days=i), 0) for i in range((today - start).days)]
-    demand = forecast(series)
+    demand = forecast(_series(inputs, product.id, start))
     offer = choose_supplier(inputs.offers.get(product.id, []))
     lead = lead_time(
         offer,
@@ -168,6 +167,15 @@ def plan(product: PlannedProduct, inputs: Planning) -> Plan:
     )
 
 
+def _series(inputs: Planning, product_id: int, start: date) -> list[int]:
+    """Daily demand of a product from ``start`` (within the window) to yesterday."""
+    skip = (start - inputs.window_start).days
+    days = inputs.demand.get(product_id)
+    if days is None:
+        return [0] * ((inputs.today - start).days)
+    return days[skip:]
+
+
 def plans(tx: Transaction, today: date) -> list[Plan]:
     """Every product's plan, by SKU."""
     products = tx.planning.products()
@@ -193,9 +201,7 @@ def product_plan(
             raise NotFoundError("product", sku)
         inputs = read_planning(tx, products, today)
     result = plan(products[0], inputs)
-    days = inputs.demand.get(result.product_id, {})
-    span = (result.window_end - result.window_start).days
-    series = [days.get(result.window_start + timedelta(days=i), 0) for i in range(span)]
+    series = _series(inputs, result.product_id, result.window_start)
     return Detail(result, expected_service(result.policy)), series
 
 

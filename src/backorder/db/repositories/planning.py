@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, func, select, true
-from sqlalchemy.dialects import postgresql, sqlite
+import psycopg
+from sqlalchemy import ColumnElement, Date, func, literal, select, text, true
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from backorder.db.models import (
@@ -21,10 +22,10 @@ from backorder.db.models import (
     Receipt,
 )
 from backorder.db.repositories.purchasing import OPEN_STATUSES
-from backorder.db.types import utc_day
+from backorder.db.types import days_after, utc_day
 
 UPSERT_BATCH = 5_000
-"""Rows per INSERT ... ON CONFLICT statement of an import."""
+"""Rows an import writes between two progress reports."""
 
 MANY_SKUS = 500
 
@@ -67,28 +68,34 @@ class PlanningRepository:
 
     def daily_demand(
         self, start: date, end: date, product_ids: Iterable[int] | None = None
-    ) -> dict[int, dict[date, int]]:
-        """Units ordered per product and UTC day in [start, end), plus imported history."""
+    ) -> dict[int, list[int]]:
+        """Units ordered per product and UTC day in [start, end), plus imported history:
+        a list per product with demand, one figure a day from ``start``."""
+        begin = literal(start, Date)
         ordered = func.sum(OrderLine.ordered)
-        day = utc_day(OrderLine.placed_at)
+        placed_on = days_after(begin, utc_day(OrderLine.placed_at))
         placed = (
-            select(OrderLine.product_id, day, ordered)
+            select(OrderLine.product_id, placed_on, ordered)
             .where(OrderLine.placed_at >= _midnight(start), OrderLine.placed_at < _midnight(end))
-            .group_by(OrderLine.product_id, day)
+            .group_by(OrderLine.product_id, placed_on)
         )
-        imported = select(DemandHistory.product_id, DemandHistory.day, DemandHistory.qty).where(
-            DemandHistory.day >= start, DemandHistory.day < end
-        )
+        imported = select(
+            DemandHistory.product_id, days_after(begin, DemandHistory.day), DemandHistory.qty
+        ).where(DemandHistory.day >= start, DemandHistory.day < end)
         if product_ids is not None:
             ids = set(product_ids)
             placed = placed.where(OrderLine.product_id.in_(ids))
             imported = imported.where(DemandHistory.product_id.in_(ids))
-        demand: dict[int, dict[date, int]] = {}
+        span = (end - start).days
+        demand: dict[int, list[int]] = {}
         connection = self.session.connection()
         for query in (placed, imported):
-            for product_id, on, qty in connection.execute(query):
-                days = demand.setdefault(product_id, {})
-                days[on] = days.get(on, 0) + int(qty)
+            # fetchall: row by row, SQLAlchemy's iteration costs seconds on a million rows.
+            for product_id, offset, qty in connection.execute(query).fetchall():
+                days = demand.get(product_id)
+                if days is None:
+                    days = demand[product_id] = [0] * span
+                days[offset] += int(qty)
         return demand
 
     def first_imported_days(self, product_ids: Iterable[int] | None = None) -> dict[int, date]:
@@ -137,21 +144,54 @@ class PlanningRepository:
     ) -> None:
         """Insert or replace imported demand of (product, day), in batches; ``progress``
         hears the size of each batch written."""
-        table = DemandHistory.__table__
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        report = progress or (lambda _: None)
+        if self.session.get_bind().dialect.name == "postgresql":
+            self._copy_demand(rows, now=now, progress=report)
+            return
+        insert = sqlite.insert(DemandHistory)
+        upsert = insert.on_conflict_do_update(
+            index_elements=["product_id", "day"],
+            set_={"qty": insert.excluded.qty, "imported_at": insert.excluded.imported_at},
+        )
         for start in range(0, len(rows), UPSERT_BATCH):
-            batch = [
-                {"product_id": pid, "day": day, "qty": qty, "imported_at": now}
-                for pid, day, qty in rows[start : start + UPSERT_BATCH]
-            ]
-            insert = dialect.insert(table)
-            upsert = insert.on_conflict_do_update(
-                index_elements=["product_id", "day"],
-                set_={"qty": insert.excluded.qty, "imported_at": insert.excluded.imported_at},
+            batch = rows[start : start + UPSERT_BATCH]
+            self.session.execute(
+                upsert,
+                [{"product_id": p, "day": d, "qty": q, "imported_at": now} for p, d, q in batch],
             )
-            self.session.execute(upsert, batch)
-            if progress is not None:
+            report(len(batch))
+
+    def _copy_demand(
+        self,
+        rows: Sequence[tuple[int, date, int]],
+        *,
+        now: datetime,
+        progress: Callable[[int], None],
+    ) -> None:
+        """PostgreSQL: COPY into a temporary table, then one INSERT ... ON CONFLICT. Row by
+        row (even pipelined) took 5 s for 100,000 rows; this takes a fraction of one."""
+        connection = self.session.connection()
+        connection.exec_driver_sql(
+            "CREATE TEMPORARY TABLE demand_import (product_id bigint, day date, qty bigint) "
+            "ON COMMIT DROP"
+        )
+        raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
+        copying = "COPY demand_import (product_id, day, qty) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(copying) as copy:
+            for start in range(0, len(rows), UPSERT_BATCH):
+                batch = rows[start : start + UPSERT_BATCH]
+                for row in batch:
+                    copy.write_row(row)
                 progress(len(batch))
+        connection.execute(
+            text(
+                "INSERT INTO demand_history (product_id, day, qty, imported_at) "
+                "SELECT product_id, day, qty, :now FROM demand_import "
+                "ON CONFLICT (product_id, day) DO UPDATE "
+                "SET qty = excluded.qty, imported_at = excluded.imported_at"
+            ),
+            {"now": now},
+        )
 
     def product_ids(self, skus: set[str]) -> dict[str, int]:
         """Product ids by SKU. Beyond a few hundred SKUs every product is read: an IN list
