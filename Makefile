@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.http_placement --seconds 3
 	$(BIN)/python -m bench.receipt_contention
 	$(BIN)/python -m bench.dashboard
+	$(BIN)/python -m bench.replenishment
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output
