@@ -255,20 +255,30 @@ def test_redeliver_puts_a_failed_delivery_back_in_line(api: Api, uow: UnitOfWork
 
 
 def test_settings_are_read_and_changed(api: Api, uow: UnitOfWork) -> None:
-    assert api.ok(api.get("/settings")) == {"waiting_update_days": 7}
+    assert api.ok(api.get("/settings")) == business.DEFAULTS
     changed = api.ok(api.request("PATCH", "/settings", {"waiting_update_days": 3}))
-    assert changed == {"waiting_update_days": 3}
-    assert api.ok(api.get("/settings")) == {"waiting_update_days": 3}
+    assert changed == {**business.DEFAULTS, "waiting_update_days": 3}
+    assert api.ok(api.get("/settings")) == changed
     assert business.get_business_settings(uow).waiting_update_days == 3
-    assert api.ok(api.request("PATCH", "/settings", {"waiting_update_days": 0})) == {
-        "waiting_update_days": 0
-    }
+    both = {"waiting_update_days": 0, "service_level": 0.99}
+    assert api.ok(api.request("PATCH", "/settings", both)) == {**business.DEFAULTS, **both}
 
 
-@pytest.mark.parametrize("body", [{"waiting_update_days": -1}, {"waiting_update_days": 366}, {}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"waiting_update_days": -1},
+        {"waiting_update_days": 366},
+        {},
+        {"waiting_update_days": None},
+        {"service_level": 1},
+        {"demand_window_days": 2},
+        {"service_level": 0.9, "holding_cost_rate": 0},
+    ],
+)
 def test_invalid_settings_are_refused_and_change_nothing(api: Api, body: dict[str, Any]) -> None:
     assert error_code(api.request("PATCH", "/settings", body), 422) == "validation_error"
-    assert api.ok(api.get("/settings")) == {"waiting_update_days": 7}
+    assert api.ok(api.get("/settings")) == business.DEFAULTS
 
 
 # Who may do what
@@ -295,7 +305,7 @@ def test_staff_may_poll_events_but_not_manage_integrations(
     ]
     assert [error_code(r, 403) for r in forbidden] == ["forbidden"] * len(forbidden)
     assert [h["id"] for h in api.ok(api.get("/webhooks"))] == [hook["id"]]
-    assert api.ok(api.get("/settings")) == {"waiting_update_days": 7}
+    assert api.ok(api.get("/settings")) == business.DEFAULTS
 
 
 def test_storefront_may_not_poll_events(client: TestClient, uow: UnitOfWork) -> None:

@@ -350,9 +350,19 @@ def test_suggestion_raises_need_to_the_minimum_rounds_to_packs_and_lists_covers_
     assert draft["expected_date"] == day(7)
     assert by_sku(draft) == {
         # 9 waiting, raised to the minimum of 10, rounded up to 2 packs of 6.
-        "MUG": {"sku": "MUG", "qty": 12, "covers": covers((rush, 2), (older, 3), (newer, 4))},
+        "MUG": {
+            "sku": "MUG",
+            "qty": 12,
+            "covers": covers((rush, 2), (older, 3), (newer, 4)),
+            "reasons": ["backorders"],
+        },
         # 7 waiting, rounded up to 2 packs of 5.
-        "LAMP": {"sku": "LAMP", "qty": 10, "covers": covers((newer, 7), index=1)},
+        "LAMP": {
+            "sku": "LAMP",
+            "qty": 10,
+            "covers": covers((newer, 7), index=1),
+            "reasons": ["backorders"],
+        },
     }
     assert state(api, uow) == before
 
@@ -410,7 +420,9 @@ def test_suggestion_leaves_out_units_open_purchase_orders_already_cover(api: Buy
 
     (draft,) = api.suggestions()
     # The 4 on order cover the older line's 3 units and the first of the newer line's 4.
-    assert draft["lines"] == [{"sku": "MUG", "qty": 3, "covers": covers((newer, 3))}]
+    assert draft["lines"] == [
+        {"sku": "MUG", "qty": 3, "covers": covers((newer, 3)), "reasons": ["backorders"]}
+    ]
 
 
 def test_products_covered_by_open_purchase_orders_are_not_suggested_again(api: Buyer) -> None:

@@ -251,7 +251,7 @@ def test_a_fill_rate_target_gives_the_least_safety_stock_that_meets_it(
     plan = api.plan("MUG")
     assert plan["fill_rate_target"] == 0.999
     sd_lead = statistics.stdev(daily) * math.sqrt(LEAD)
-    qty = plan["order_qty"]
+    qty = int(plan["order_qty"])
 
     def fill_rate(safety: int) -> float:
         return 1 - sd_lead * loss(safety / sd_lead) / qty
@@ -457,6 +457,18 @@ def test_patch_product_sets_its_targets_and_null_goes_back_to_the_default(
     assert plan["order_qty"] == eoq(4, 50, 0.25, COST)
 
 
+def test_the_patch_response_is_the_target_that_was_stored(api: Planner) -> None:
+    """Money is kept to the cent: a finer ordering cost is refused, or the response shows
+    what was stored, never a figure the next read contradicts."""
+    api.product("MUG")
+    response = api.patch("/products/MUG", {"ordering_cost": "12.345"})
+    if response.status_code == 422:
+        error_details(response, 422, "validation_error")
+        assert api.ok(api.get("/products/MUG"))["ordering_cost"] is None
+    else:
+        assert api.ok(response) == api.ok(api.get("/products/MUG"))
+
+
 INVALID_TARGETS: dict[str, Any] = {
     "service level 1": {"service_level": 1.0},
     "service level 0.3": {"service_level": 0.3},
@@ -608,6 +620,27 @@ def test_a_product_above_its_reorder_point_with_nothing_waiting_is_not_suggested
     assert api.suggestions() == []
     api.adjust("MUG", -1)
     assert suggested(api)["MUG"]["reasons"] == ["reorder_point"]
+
+
+@pytest.mark.parametrize(
+    ("cost", "ordering_cost"), [("0.00", None), ("4.10", "0")], ids=["free item", "free orders"]
+)
+def test_a_product_at_its_reorder_point_is_suggested_whatever_it_costs(
+    api: Planner, supplier: int, cost: str, ordering_cost: str | None
+) -> None:
+    """Both bounds allow 0: a free item, or one that costs nothing to order, still runs out
+    and must still be bought (EOQ's limit there is not 0 units)."""
+    api.product("MUG", on_hand=20)
+    api.offer(supplier, "MUG", cost)
+    if ordering_cost is not None:
+        api.ok(api.patch("/products/MUG", {"ordering_cost": ordering_cost}))
+    api.history("MUG", [4] * 60)
+    plan = api.plan("MUG")
+    assert (plan["position"], plan["reorder_point"], plan["at_risk"]) == (20, 40, True)
+    line = suggested(api).get("MUG")
+    assert line is not None, "at risk, below its reorder point, yet nothing suggested"
+    assert line["reasons"] == ["reorder_point"]
+    assert 20 + line["qty"] > 40  # bought back above the reorder point
 
 
 # Business settings

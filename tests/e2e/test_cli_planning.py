@@ -197,6 +197,14 @@ def test_a_header_alone_or_a_missing_file_is_refused(db: UnitOfWork, tmp_path: P
     assert stored(db) == {}
 
 
+def test_a_file_that_is_not_utf8_is_refused(db: UnitOfWork, tmp_path: Path) -> None:
+    add_product(db, "MUG")
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(f"date,sku,qty\n{day(-1)},MUG,4\n{day(-2)},CAF\xc9,1\n".encode("latin-1"))
+    assert "not UTF-8" in refused("import", "demand", str(path), exit_code=2)
+    assert stored(db) == {}
+
+
 # plan
 
 

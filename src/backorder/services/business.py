@@ -9,6 +9,7 @@ from typing import Any
 
 from backorder.db.uow import Transaction, UnitOfWork
 from backorder.domain import replenishment
+from backorder.domain.errors import InvalidInputError
 
 DEFAULTS: dict[str, Any] = {
     "waiting_update_days": 7,
@@ -47,6 +48,8 @@ def get_business_settings(uow: UnitOfWork) -> BusinessSettings:
 
 def update_settings(uow: UnitOfWork, **changes: float) -> BusinessSettings:
     """Change some settings; an unknown name or a value out of bounds changes none."""
+    if not changes:
+        raise InvalidInputError(f"nothing to change: give one of {', '.join(DEFAULTS)}")
     replenishment.check_bounds(changes, BOUNDS)
     with uow.write() as tx:
         current = asdict(read(tx))
