@@ -45,6 +45,10 @@ def import_demand(
         except UnicodeDecodeError as error:
             err.print(f"[red]{file}[/red] is not UTF-8 text: save it as CSV (UTF-8) and retry")
             raise typer.Exit(2) from error
+        except InvalidInputError as error:
+            progress.stop()
+            err.print(f"[red]{file}[/red]: {error.message}")
+            raise typer.Exit(2) from error
         writing = progress.add_task("writing", total=len(rows))
         with service() as uow:
             try:
@@ -235,11 +239,12 @@ def _print_working(detail: replenishment.Detail, series: list[int]) -> None:
         f"{p.backordered} = {p.position}; "
         + (f"buy {buy.qty} ({', '.join(buy.reasons)})" if buy.reasons else "nothing to buy")
     )
-    arrival = (
-        f"purchase order due {p.next_arrival}"
-        if p.next_arrival
-        else f"an order placed today, {p.next_possible_arrival}"
-    )
+    if p.next_arrival:
+        arrival = f"purchase order due {p.next_arrival}"
+    elif p.next_possible_arrival:
+        arrival = f"an order placed today, {p.next_possible_arrival}"
+    else:
+        arrival = "none: no supplier and no lead time to buy from"
     if p.cover.days is None:
         out.print(f"cover: no demand, no stockout in sight; next arrival: {arrival}")
     else:

@@ -306,8 +306,9 @@ def test_plan_sorts_by_demand_cover_or_position_and_filters_the_products_at_risk
     # Position less reorder point: MUG 20 - 40, PEN 0 - 0, LAMP 500 - 0, BOWL 1000 - 60.
     assert skus(succeeds("plan", "--sort", "position")) == ["MUG", "PEN", "LAMP", "BOWL"]
 
+    # LAMP sells and has no supplier: it runs out with no way to buy more.
     at_risk = succeeds("plan", "--at-risk")
-    assert skus(at_risk) == ["MUG"]
+    assert skus(at_risk) == ["LAMP", "MUG"]
     assert table_row(at_risk, "MUG")[12] == "at risk"
 
     limited = succeeds("plan", "--sort", "demand", "--limit", "2")

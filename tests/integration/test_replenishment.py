@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from backorder.db.models import DemandHistory
+from backorder.db.models import DemandForecast, DemandHistory
 from backorder.db.uow import UnitOfWork
 from backorder.domain.errors import InvalidInputError, NotFoundError
 from backorder.domain.forecast import Pattern
@@ -18,6 +18,7 @@ from backorder.services import (
     business,
     catalogue,
     demand,
+    jobs,
     orders,
     purchase_orders,
     receiving,
@@ -229,17 +230,58 @@ def test_at_risk_products_and_fastest_movers(uow: UnitOfWork) -> None:
     add_product(uow, "MUG", on_hand=20)  # 5 days of cover, lead time 10: at risk
     add_product(uow, "CUP", on_hand=20)  # the same, but a PO lands in 3 days
     add_product(uow, "JUG", on_hand=1000)  # plenty
+    add_product(uow, "VASE", on_hand=500)  # plenty, but nobody to buy more from
     supplier_id = supplier(uow, "MUG", lead=10)
-    suppliers.add_supplier_product(
-        uow, supplier_id, suppliers.NewSupplierProduct(sku="CUP", cost=Decimal(1))
-    )
-    history(uow, "MUG", [4] * 30)
-    history(uow, "CUP", [4] * 30)
-    history(uow, "JUG", [9] * 30)
+    for sku in ("CUP", "JUG"):
+        offer = suppliers.NewSupplierProduct(sku=sku, cost=Decimal(1))
+        suppliers.add_supplier_product(uow, supplier_id, offer)
+    for sku, daily in (("MUG", 4), ("CUP", 4), ("JUG", 9), ("VASE", 1)):
+        history(uow, sku, [daily] * 30)
     new = NewPurchaseOrder(supplier_id, [("CUP", 50)], expected_date=day(3))
     purchase_orders.create_purchase_order(uow, new)
     result = replenishment.at_risk(uow)
-    assert [p.sku for p in result.at_risk] == ["MUG"]
-    assert result.at_risk[0].cover.stockout_date == day(5)
-    assert result.at_risk[0].next_possible_arrival == day(10)
-    assert [p.sku for p in result.fastest_movers] == ["JUG", "CUP", "MUG"]
+    assert [p.sku for p in result.at_risk] == ["MUG", "VASE"]
+    mug, vase = result.at_risk
+    assert (mug.cover.stockout_date, mug.next_possible_arrival) == (day(5), day(10))
+    assert (vase.cover.stockout_date, vase.next_possible_arrival) == (day(500), None)
+    assert [p.sku for p in result.fastest_movers] == ["JUG", "CUP", "MUG", "VASE"]
+
+
+def test_stored_forecasts_are_used_while_they_hold(uow: UnitOfWork) -> None:
+    """The day's forecasts are stored by the worker's job; a plan reads them rather than
+    the history, until the day, the window or the product's history changes."""
+    add_product(uow, "MUG", on_hand=100)
+    history(uow, "MUG", [4] * 30)  # the import makes today's forecast
+    assert replenishment.refresh_forecasts(uow) == 0  # nothing left to do
+    with uow.write() as tx:  # a stored forecast that differs from the history's
+        tx.session.execute(update(DemandForecast).values(rate=7.5))
+        tx.commit()
+    assert replenishment.product_plan(uow, "MUG")[0].plan.forecast.rate == 7.5
+    # Tomorrow it no longer holds: made from the history, then stored by the job.
+    assert replenishment.product_plan(uow, "MUG", today=day(1))[0].plan.forecast.rate < 7.5
+    tomorrow = datetime.combine(day(1), time(1), tzinfo=UTC)
+    assert replenishment.refresh_forecasts(uow, now=tomorrow) == 1
+    # A new window makes it stale too.
+    business.update_settings(uow, demand_window_days=20)
+    assert replenishment.product_plan(uow, "MUG")[0].plan.forecast.days == 20
+    # An import moves the product's demand version on and forecasts it afresh.
+    business.update_settings(uow, demand_window_days=90)
+    with uow.write() as tx:
+        tx.session.execute(update(DemandForecast).values(rate=7.5))
+        tx.commit()
+    demand.import_demand(uow, [demand.DemandRow(1, day(-1), "MUG", 40)])
+    assert replenishment.product_plan(uow, "MUG")[0].plan.forecast.rate != 7.5
+    with uow.read() as tx:
+        stored = tx.session.scalar(select(DemandForecast.rate))
+    assert stored is not None
+    assert stored == pytest.approx(replenishment.product_plan(uow, "MUG")[0].plan.forecast.rate)
+
+
+def test_the_worker_forecasts_once_a_day(uow: UnitOfWork) -> None:
+    add_product(uow, "MUG")
+    add_product(uow, "CUP")
+    now = datetime.now(UTC)
+    assert "forecasts" in jobs.run_due_jobs(uow, now=now)
+    with uow.read() as tx:
+        assert tx.session.scalar(select(func.count()).select_from(DemandForecast)) == 2
+    assert replenishment.refresh_forecasts(uow, now=now) == 0

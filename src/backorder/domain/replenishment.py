@@ -132,9 +132,12 @@ def safety_stock_for_fill_rate(target: float, lead_time_std: float, order_qty: f
 def economic_order_quantity(
     annual_demand: float, ordering_cost: float, holding_cost_per_unit_year: float
 ) -> float:
-    """Harris's EOQ = sqrt(2·D·S / H); none without demand or without a holding cost."""
-    if annual_demand <= 0 or holding_cost_per_unit_year <= 0:
+    """Harris's EOQ = sqrt(2·D·S / H): none without demand or ordering cost, without
+    bound when holding costs nothing."""
+    if annual_demand <= 0 or ordering_cost <= 0:
         return 0.0
+    if holding_cost_per_unit_year <= 0:
+        return math.inf
     return math.sqrt(2 * annual_demand * ordering_cost / holding_cost_per_unit_year)
 
 
@@ -188,7 +191,8 @@ class Policy:
     lead_time_demand: LeadTimeDemand
     economic_order_qty: float
     order_qty: int
-    """The EOQ rounded up, raised to the supplier's minimum and whole packs."""
+    """The EOQ within one unit and a year's demand, rounded up, raised to the supplier's
+    minimum and whole packs."""
     safety_factor: float
     """z: safety stock in deviations of lead-time demand."""
     safety_stock: int
@@ -217,7 +221,9 @@ def policy(
     eoq = economic_order_quantity(
         demand_rate * DAYS_PER_YEAR, targets.ordering_cost, targets.holding_cost_rate * unit_cost
     )
-    wanted = whole_units(eoq) if demand_rate > 0 else 0
+    # At least one unit while anything sells (free ordering: lot for lot), and never
+    # more than a year's demand (free holding, or a slow mover with a costly order).
+    wanted = max(whole_units(min(eoq, demand_rate * DAYS_PER_YEAR)), 1) if demand_rate > 0 else 0
     qty = order_quantity(wanted, offer) if offer is not None else wanted
     if targets.fill_rate is not None and qty > 0:
         raw = safety_stock_for_fill_rate(targets.fill_rate, ltd.std, qty)

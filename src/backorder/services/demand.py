@@ -17,6 +17,7 @@ from datetime import date
 from backorder.db.uow import UnitOfWork, retrying
 from backorder.domain.errors import InvalidInputError
 from backorder.domain.model import MAX_QTY
+from backorder.services import replenishment
 from backorder.services.clock import utcnow
 
 COLUMNS = ("date", "sku", "qty")
@@ -107,7 +108,8 @@ def import_demand(
 ) -> Imported:
     """Check every row (known SKU, not a future day), then write them all in one
     transaction; ``bad`` rows found while reading refuse the import too. ``progress``
-    hears how many rows each written batch held."""
+    hears how many rows each written batch held. The products' forecasts are made
+    afresh after the import (and in its place, if that step fails, when next read)."""
     today = today or utcnow().date()
     if not rows and not bad:
         raise InvalidInputError("no rows to import", details={"bad_rows": []})
@@ -127,11 +129,15 @@ def import_demand(
             raise _refusal(problems)
         written = [(pid, day, qty) for (pid, day), qty in sorted(totals.items())]
         tx.planning.put_demand(written, now=utcnow(), progress=progress)
+        products = {pid for pid, _ in totals}
+        tx.products.lock(products)
+        tx.planning.move_demand_versions(products)
         tx.commit()
+    replenishment.refresh_forecasts(uow, product_ids=products)
     days = [day for _, day in totals]
     return Imported(
         rows=len(rows),
-        products=len({pid for pid, _ in totals}),
+        products=len(products),
         days=len(totals),
         first_day=min(days, default=None),
         last_day=max(days, default=None),

@@ -1,5 +1,6 @@
 """Scheduled jobs the worker runs: waiting-customer updates (hourly check), the daily
-ETA refresh and the hourly backlog record behind the dashboard's chart. A ``job_runs``
+ETA refresh, the hourly backlog record behind the dashboard's chart and the day's
+demand forecasts. A ``job_runs``
 row, locked while it is read and moved on, makes each job run once per period however
 many workers there are."""
 
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from backorder.db.uow import UnitOfWork, retrying
-from backorder.services import business, etas, outbox, overview
+from backorder.services import business, etas, outbox, overview, replenishment
 from backorder.services.clock import utcnow
 
 
@@ -54,6 +55,8 @@ SCHEDULE: dict[str, tuple[timedelta, Callable[..., int]]] = {
     "waiting_updates": (timedelta(hours=1), send_waiting_updates),
     "eta_refresh": (timedelta(days=1), refresh_all_etas),
     "backlog_snapshot": (timedelta(hours=1), overview.record_backlog),
+    # Hourly, but only the first run of a day (or after an import) has work to do.
+    "forecasts": (timedelta(hours=1), replenishment.refresh_forecasts),
 }
 
 

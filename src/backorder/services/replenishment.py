@@ -9,10 +9,10 @@ thousands of products costs the same few round trips as planning one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from backorder.db.repositories.planning import PlannedProduct
-from backorder.db.uow import Transaction, UnitOfWork
+from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.errors import NotFoundError
 from backorder.domain.forecast import Forecast, forecast
 from backorder.domain.purchasing import SupplierOffer, choose_supplier
@@ -33,6 +33,9 @@ from backorder.services.clock import utcnow
 
 LEAD_TIME_HISTORY_DAYS = 365
 """Receipts older than this no longer say how long a supplier takes."""
+
+MANY_PRODUCTS = 500
+"""Beyond this many products, read every product's rows rather than an IN list."""
 
 FASTEST_MOVERS = 10
 
@@ -60,14 +63,18 @@ class Plan:
     cover: StockCover
     next_arrival: date | None
     """The earliest open purchase order's expected date; None when nothing is on order."""
-    next_possible_arrival: date
-    """``next_arrival``, or when an order placed today would arrive."""
+    next_possible_arrival: date | None
+    """``next_arrival``, or when an order placed today would arrive; None when nothing
+    is on order and no lead time is known (no supplier)."""
 
     @property
     def at_risk(self) -> bool:
-        """Stock runs out before more can arrive."""
+        """Stock runs out before more can arrive (or with no known way to get more)."""
         stockout = self.cover.stockout_date
-        return stockout is not None and stockout < self.next_possible_arrival
+        if stockout is None:
+            return False
+        arrival = self.next_possible_arrival
+        return arrival is None or stockout < arrival
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +83,7 @@ class Planning:
 
     today: date
     settings: business.BusinessSettings
-    window_start: date
-    demand: dict[int, list[int]]
-    """Daily demand per product with any, from ``window_start`` to yesterday."""
-    first_imported: dict[int, date]
+    forecasts: dict[int, Forecast]
     offers: dict[int, list[SupplierOffer]]
     lead_times: dict[int, list[int]]
     next_arrivals: dict[int, date]
@@ -87,16 +91,13 @@ class Planning:
 
 def read_planning(tx: Transaction, products: list[PlannedProduct], today: date) -> Planning:
     settings = business.read(tx)
-    start = today - timedelta(days=settings.demand_window_days)
     ids = None if len(products) > 1 else [p.id for p in products]
     offers = tx.purchasing.offers(ids) if ids is not None else tx.purchasing.every_offer()
     chosen = {o.supplier_id for o in (choose_supplier(v) for v in offers.values()) if o}
     return Planning(
         today=today,
         settings=settings,
-        window_start=start,
-        demand=tx.planning.daily_demand(start, today, ids),
-        first_imported=tx.planning.first_imported_days(ids),
+        forecasts=current_forecasts(tx, products, today, settings.demand_window_days),
         offers=offers,
         lead_times=tx.planning.lead_times(
             chosen, since=today - timedelta(days=LEAD_TIME_HISTORY_DAYS)
@@ -105,14 +106,90 @@ def read_planning(tx: Transaction, products: list[PlannedProduct], today: date) 
     )
 
 
+def current_forecasts(
+    tx: Transaction, products: list[PlannedProduct], today: date, window_days: int
+) -> dict[int, Forecast]:
+    """Each product's forecast for today: the stored one while it holds (same day, same
+    window, no import since), else made now from the history."""
+    ids = None if len(products) > MANY_PRODUCTS else [p.id for p in products]
+    stored = tx.planning.stored_forecasts(as_of=today, window_days=window_days, product_ids=ids)
+    current: dict[int, Forecast] = {}
+    stale: list[PlannedProduct] = []
+    for product in products:
+        version, made = stored.get(product.id, (None, None))
+        if made is not None and version == product.demand_version:
+            current[product.id] = made
+        else:
+            stale.append(product)
+    if stale:
+        current.update(make_forecasts(tx, stale, today, window_days))
+    return current
+
+
+def make_forecasts(
+    tx: Transaction, products: list[PlannedProduct], today: date, window_days: int
+) -> dict[int, Forecast]:
+    """Forecasts from the history of the window, read in two queries for all products."""
+    return {
+        pid: forecast(series) for pid, series in histories(tx, products, today, window_days).items()
+    }
+
+
+def histories(
+    tx: Transaction, products: list[PlannedProduct], today: date, window_days: int
+) -> dict[int, list[int]]:
+    """Each product's daily demand over the window, oldest first. A product younger than
+    the window (counting imported history as its life) starts on its first day, so a
+    new product is not averaged with weeks of zeros from before it was sold."""
+    window_start = today - timedelta(days=window_days)
+    ids = None if len(products) > MANY_PRODUCTS else [p.id for p in products]
+    demand = tx.planning.daily_demand(window_start, today, ids)
+    first_imported = tx.planning.first_imported_days(ids)
+    result: dict[int, list[int]] = {}
+    for product in products:
+        known_since = product.created_at.date()
+        if product.id in first_imported:
+            known_since = min(known_since, first_imported[product.id])
+        start = max(window_start, known_since)
+        days = demand.get(product.id)
+        if days is None:
+            result[product.id] = [0] * max((today - start).days, 0)
+        else:
+            result[product.id] = days[(start - window_start).days :]
+    return result
+
+
+@retrying
+def refresh_forecasts(
+    uow: UnitOfWork, *, now: datetime | None = None, product_ids: set[int] | None = None
+) -> int:
+    """Store today's forecast of every product (or of ``product_ids``) whose stored one
+    no longer holds; how many were made. Read in one transaction, written in a short
+    other, so writers don't wait while thousands of forecasts are worked out. A history
+    imported meanwhile moved its products' version on: what is written here for them
+    will not count, and they are forecast afresh when next read."""
+    today = (now or utcnow()).date()
+    with uow.read() as tx:
+        window = business.read(tx).demand_window_days
+        products = tx.planning.products()
+        if product_ids is not None:
+            products = [p for p in products if p.id in product_ids]
+        stored = tx.planning.stored_forecasts(as_of=today, window_days=window)
+        stale = [p for p in products if stored.get(p.id, (None,))[0] != p.demand_version]
+        made = make_forecasts(tx, stale, today, window) if stale else {}
+    if not made:
+        return 0
+    rows = [(p.id, p.demand_version, made[p.id]) for p in stale]
+    with uow.write() as tx:
+        tx.planning.put_forecasts(rows, as_of=today, window_days=window)
+        tx.commit()
+    return len(rows)
+
+
 def plan(product: PlannedProduct, inputs: Planning) -> Plan:
     """The plan of one product from the shared inputs."""
     today, settings = inputs.today, inputs.settings
-    known_since = product.created_at.date()
-    if product.id in inputs.first_imported:
-        known_since = min(known_since, inputs.first_imported[product.id])
-    start = max(inputs.window_start, known_since)
-    demand = forecast(_series(inputs, product.id, start))
+    demand = inputs.forecasts[product.id]
     offer = choose_supplier(inputs.offers.get(product.id, []))
     lead = lead_time(
         offer,
@@ -142,7 +219,7 @@ def plan(product: PlannedProduct, inputs: Planning) -> Plan:
     return Plan(
         product_id=product.id,
         sku=product.sku,
-        window_start=start,
+        window_start=today - timedelta(days=demand.days),
         window_end=today,
         forecast=demand,
         lead_time=lead,
@@ -163,17 +240,14 @@ def plan(product: PlannedProduct, inputs: Planning) -> Plan:
             today=today,
         ),
         next_arrival=arrival,
-        next_possible_arrival=arrival or today + timedelta(days=round(lead.days)),
+        next_possible_arrival=arrival or _arrival_if_ordered(lead, today),
     )
 
 
-def _series(inputs: Planning, product_id: int, start: date) -> list[int]:
-    """Daily demand of a product from ``start`` (within the window) to yesterday."""
-    skip = (start - inputs.window_start).days
-    days = inputs.demand.get(product_id)
-    if days is None:
-        return [0] * ((inputs.today - start).days)
-    return days[skip:]
+def _arrival_if_ordered(lead: LeadTime, today: date) -> date | None:
+    if lead.source == "none":
+        return None
+    return today + timedelta(days=round(lead.days))
 
 
 def plans(tx: Transaction, today: date) -> list[Plan]:
@@ -200,8 +274,9 @@ def product_plan(
         if not products:
             raise NotFoundError("product", sku)
         inputs = read_planning(tx, products, today)
+        window = inputs.settings.demand_window_days
+        series = histories(tx, products, today, window)[products[0].id]
     result = plan(products[0], inputs)
-    series = _series(inputs, result.product_id, result.window_start)
     return Detail(result, expected_service(result.policy)), series
 
 

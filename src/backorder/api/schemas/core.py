@@ -113,9 +113,9 @@ class ProductRead(Output):
     holding_cost_rate: float | None
 
 
-def _target(name: str, description: str) -> Any:
+def _target(name: str, description: str, **more: Any) -> Any:
     low, high = BOUNDS[name]
-    return Field(ge=low, le=high, description=description)
+    return Field(ge=low, le=high, description=description, **more)
 
 
 class ProductUpdate(Input):
@@ -130,7 +130,8 @@ class ProductUpdate(Input):
         _target("fill_rate", "Target fill rate; sizes safety stock instead of service_level"),
     ] = None
     ordering_cost: Annotated[
-        Decimal | None, _target("ordering_cost", "Cost of ordering this product once")
+        Decimal | None,
+        _target("ordering_cost", "Cost of ordering this product once", decimal_places=2),
     ] = None
     holding_cost_rate: Annotated[
         float | None, _target("holding_cost_rate", "Yearly holding cost, a share of unit cost")

@@ -58,8 +58,9 @@ class RiskRead(BaseModel):
     projected_stockout_date: date | None
     next_arrival: date | None
     """The earliest open purchase order's date; null with none open."""
-    next_possible_arrival: date
-    """``next_arrival``, or when an order placed today would arrive."""
+    next_possible_arrival: date | None
+    """``next_arrival``, or when an order placed today would arrive; null with neither
+    a purchase order nor a known lead time (no supplier)."""
     at_risk: bool
 
     @classmethod

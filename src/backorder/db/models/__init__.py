@@ -21,7 +21,7 @@ from backorder.db.models.events import (
     JobRun,
     Webhook,
 )
-from backorder.db.models.planning import DemandHistory
+from backorder.db.models.planning import DemandForecast, DemandHistory
 from backorder.db.models.purchasing import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -42,6 +42,7 @@ __all__ = [
     "Customer",
     "Delivery",
     "DeliveryAttempt",
+    "DemandForecast",
     "DemandHistory",
     "Event",
     "InventoryMovement",

@@ -80,6 +80,9 @@ class Product(Base):
     """A target fill rate sizes the safety stock instead of the cycle service level."""
     ordering_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     holding_cost_rate: Mapped[float | None] = mapped_column(Float)
+    demand_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Moved on by each import of the product's demand history: a stored forecast made
+    from an older version no longer counts."""
 
 
 class Customer(Base):

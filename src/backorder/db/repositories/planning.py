@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
 import psycopg
-from sqlalchemy import ColumnElement, Date, func, literal, select, text, true
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import ColumnElement, Date, func, literal, select, text, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from backorder.db.models import (
+    DemandForecast,
     DemandHistory,
     OrderLine,
     Product,
@@ -23,6 +24,7 @@ from backorder.db.models import (
 )
 from backorder.db.repositories.purchasing import OPEN_STATUSES
 from backorder.db.types import days_after, utc_day
+from backorder.domain.forecast import Classification, Forecast, Method, Pattern
 
 UPSERT_BATCH = 5_000
 """Rows an import writes between two progress reports."""
@@ -46,6 +48,7 @@ class PlannedProduct(NamedTuple):
     fill_rate: float | None
     ordering_cost: Decimal | None
     holding_cost_rate: float | None
+    demand_version: int
 
 
 def _midnight(day: date) -> datetime:
@@ -97,6 +100,74 @@ class PlanningRepository:
                     days = demand[product_id] = [0] * span
                 days[offset] += int(qty)
         return demand
+
+    def stored_forecasts(
+        self, *, as_of: date, window_days: int, product_ids: Iterable[int] | None = None
+    ) -> dict[int, tuple[int, Forecast]]:
+        """Forecasts made for ``as_of`` over a window of ``window_days``, with the demand
+        version each was made from."""
+        f = DemandForecast
+        query = select(
+            f.product_id,
+            f.demand_version,
+            f.rate,
+            f.std,
+            f.pattern,
+            f.adi,
+            f.cv2,
+            f.method,
+            f.days,
+            f.demand_days,
+        ).where(f.as_of == as_of, f.window_days == window_days)
+        if product_ids is not None:
+            query = query.where(f.product_id.in_(set(product_ids)))
+        stored = {}
+        for pid, version, rate, std, pattern, adi, cv2, method, days, demand_days in (
+            self.session.connection().execute(query).fetchall()
+        ):
+            kind = Classification(Pattern(pattern), adi, cv2)
+            stored[pid] = (version, Forecast(rate, std, kind, Method(method), days, demand_days))
+        return stored
+
+    def put_forecasts(
+        self, forecasts: Sequence[tuple[int, int, Forecast]], *, as_of: date, window_days: int
+    ) -> None:
+        """Store (product, demand version, forecast) rows, replacing older ones."""
+        rows = [
+            {
+                "product_id": pid,
+                "as_of": as_of,
+                "window_days": window_days,
+                "demand_version": version,
+                "rate": f.rate,
+                "std": f.std,
+                "pattern": f.classification.pattern.value,
+                "method": f.method.value,
+                "adi": f.classification.adi,
+                "cv2": f.classification.cv2,
+                "days": f.days,
+                "demand_days": f.demand_days,
+            }
+            for pid, version, f in forecasts
+        ]
+        if not rows:
+            return
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(DemandForecast)
+        changed = {key: insert.excluded[key] for key in rows[0] if key != "product_id"}
+        upsert = insert.on_conflict_do_update(index_elements=["product_id"], set_=changed)
+        for start in range(0, len(rows), UPSERT_BATCH):
+            self.session.execute(upsert, rows[start : start + UPSERT_BATCH])
+
+    def move_demand_versions(self, product_ids: Iterable[int]) -> None:
+        """A new demand version for each product: its stored forecast no longer counts.
+        Call with the products locked."""
+        self.session.execute(
+            update(Product)
+            .where(Product.id.in_(set(product_ids)))
+            .values(demand_version=Product.demand_version + 1)
+            .execution_options(synchronize_session=False)
+        )
 
     def first_imported_days(self, product_ids: Iterable[int] | None = None) -> dict[int, date]:
         """The earliest imported day of each product with imported history."""

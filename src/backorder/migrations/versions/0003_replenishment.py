@@ -1,5 +1,5 @@
-"""Replenishment: imported demand history, per-product service and cost targets, and an
-index that reads a product's order lines by day.
+"""Replenishment: imported demand history, stored daily forecasts, per-product service
+and cost targets, and an index that reads a product's order lines by day.
 
 Revision ID: 0003
 Revises: 0002
@@ -42,7 +42,31 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("product_id", "day", name=op.f("pk_demand_history")),
     )
+    op.create_table(
+        "demand_forecasts",
+        sa.Column("product_id", Id, nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("window_days", sa.Integer(), nullable=False),
+        sa.Column("demand_version", sa.Integer(), nullable=False),
+        sa.Column("rate", sa.Float(), nullable=False),
+        sa.Column("std", sa.Float(), nullable=False),
+        sa.Column("pattern", sa.String(length=16), nullable=False),
+        sa.Column("method", sa.String(length=8), nullable=False),
+        sa.Column("adi", sa.Float(), nullable=True),
+        sa.Column("cv2", sa.Float(), nullable=True),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("demand_days", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_demand_forecasts_product_id_products"),
+        ),
+        sa.PrimaryKeyConstraint("product_id", name=op.f("pk_demand_forecasts")),
+    )
     with op.batch_alter_table("products") as batch_op:
+        batch_op.add_column(
+            sa.Column("demand_version", sa.Integer(), server_default=sa.text("0"), nullable=False)
+        )
         batch_op.add_column(sa.Column("service_level", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("fill_rate", sa.Float(), nullable=True))
         batch_op.add_column(
@@ -61,6 +85,13 @@ def downgrade() -> None:
     with op.batch_alter_table("products") as batch_op:
         for name in CHECKS:
             batch_op.drop_constraint(op.f(f"ck_products_{name}"), type_="check")
-        for column in ("holding_cost_rate", "ordering_cost", "fill_rate", "service_level"):
+        for column in (
+            "holding_cost_rate",
+            "ordering_cost",
+            "fill_rate",
+            "service_level",
+            "demand_version",
+        ):
             batch_op.drop_column(column)
+    op.drop_table("demand_forecasts")
     op.drop_table("demand_history")
