@@ -7,7 +7,8 @@ under 10 s.
 
 Planning: every product's plan (``backorder plan``) and the purchase suggestions that
 now include reorder points, with 90 days of history per product, for growing numbers of
-products.
+products: with the day's forecasts stored (as the worker keeps them), with none stored
+(the first read of a day before the job ran), and the job that stores them.
 
     python -m bench.replenishment [--rows 10000,100000] [--products 1000,10000]
                                   [--databases sqlite,postgres]
@@ -112,12 +113,23 @@ def measure_planning(kind: str, url: str | None, products: int) -> dict[str, Any
             for sku in skus
             for d in range(1, HISTORY_DAYS + 1)
         ]
-        demand.import_demand(uow, rows)
+        demand.import_demand(uow, rows)  # stores today's forecasts too
         plan_ms, plans = timed(lambda: replenishment.all_plans(uow))
         suggest_ms, _ = timed(lambda: suggestions.suggest_purchase_orders(uow))
         one_ms, _ = timed(lambda: replenishment.product_plan(uow, skus[0]))
+        # Tomorrow: nothing stored holds, so suggestions forecast from the history,
+        # until the worker's job stores the day's forecasts.
+        tomorrow = datetime.now(UTC) + timedelta(days=1)
+        cold_ms, _ = timed(lambda: suggestions.suggest_purchase_orders(uow, today=tomorrow.date()))
+        job_ms, _ = timed(lambda: replenishment.refresh_forecasts(uow, now=tomorrow))
     assert len(plans) == products
-    return {"plan_all_ms": plan_ms, "suggest_ms": suggest_ms, "plan_one_ms": one_ms}
+    return {
+        "plan_all_ms": plan_ms,
+        "suggest_ms": suggest_ms,
+        "plan_one_ms": one_ms,
+        "suggest_cold_ms": cold_ms,
+        "forecast_job_ms": job_ms,
+    }
 
 
 def main(
@@ -172,6 +184,8 @@ def main(
         "every plan (ms)",
         "suggestions (ms)",
         "one product (ms)",
+        "suggestions, nothing stored (ms)",
+        "forecast job (ms)",
         title=f"planning with {HISTORY_DAYS} days of history per product",
     )
     for r in plans:
@@ -181,6 +195,8 @@ def main(
             f"{r['plan_all_ms']:.0f}",
             f"{r['suggest_ms']:.0f}",
             f"{r['plan_one_ms']:.1f}",
+            f"{r['suggest_cold_ms']:.0f}",
+            f"{r['forecast_job_ms']:.0f}",
         )
     console.print(table)
     console.print(f"{machine()}; load average {load_average()[0]:.2f}")

@@ -271,8 +271,9 @@ def test_create_purchase_orders_from_suggestions(dashboard: Dashboard) -> None:
     expect(row.nth(0)).to_have_text("Acme Fasteners")
     expect(row.nth(1)).to_contain_text("BOLT-M8")
     expect(row.nth(2)).to_have_text("10")  # 8 waiting, raised to the minimum
-    expect(row.nth(3)).to_contain_text("8 waiting unit(s) of 2 order(s)")
-    expect(row.nth(3).locator("a")).to_have_text([str(first.id), str(second.id)])
+    expect(row.nth(3)).to_have_text("backorders")
+    expect(row.nth(4)).to_contain_text("8 waiting unit(s) of 2 order(s)")
+    expect(row.nth(4).locator("a")).to_have_text([str(first.id), str(second.id)])
     dashboard.shot("suggestions")
 
     button = page.locator("#create-pos")

@@ -1158,7 +1158,8 @@ def test_creating_purchase_orders_from_the_suggestions(
     wanted = {ln.sku: ln.qty for draft in suggestions.drafts for ln in draft.lines}
     for sku, row in lines.items():
         assert row.find_all("td")[2].text() == str(wanted[sku])
-    covers = lines["MUG"].find_all("td")[3]
+    assert lines["MUG"].find_all("td")[3].text() == "backorders"
+    covers = lines["MUG"].find_all("td")[4]
     assert covers.text().startswith("5 waiting unit(s) of 2 order(s):")
     assert [a.attrs["href"] for a in covers.find_all("a")] == [
         f"/orders/{first.id}",

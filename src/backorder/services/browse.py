@@ -229,6 +229,7 @@ class PlanLine:
     supplier_id: int
     qty: int
     covers: CoverSummary
+    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +255,9 @@ def purchasing_plan(uow: UnitOfWork, *, page: int = 1, today: date | None = None
             {n.product_id: n.covered for n in shown}, first=COVERS_SHOWN
         )
         lines = [
-            PlanLine(n.sku, names.get(n.sku, ""), n.supplier_id, n.qty, _covers(n, beyond))
+            PlanLine(
+                n.sku, names.get(n.sku, ""), n.supplier_id, n.qty, _covers(n, beyond), n.reasons
+            )
             for n in shown
         ]
         suppliers = tx.reports.supplier_names()
