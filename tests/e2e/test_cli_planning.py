@@ -4,37 +4,20 @@ rest of the data is set up through the service functions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from backorder.config import Settings
 from backorder.db.models import DemandHistory, Product
 from backorder.db.uow import UnitOfWork
 from backorder.services import business, replenishment
-from backorder.services.inventory import verify_inventory
 from tests.e2e.test_cli import refused, run, succeeds, table_row, table_rows
 from tests.e2e.test_cli_purchasing import add_supplier, offer, today
-from tests.helpers import add_product, check_invariants
+from tests.helpers import add_product
 
 LEAD = 10
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UnitOfWork]:
-    """A database migrated by ``backorder db upgrade``, and a unit of work on it; the
-    invariants and the ledger are checked after every test."""
-    monkeypatch.setenv("BACKORDER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("COLUMNS", "200")
-    assert "database at revision" in succeeds("db", "upgrade")
-    uow = UnitOfWork(Settings())
-    yield uow
-    check_invariants(uow, today=today())
-    assert verify_inventory(uow)[1] == []
-    uow.dispose()
 
 
 def day(offset: int) -> date:

@@ -3,10 +3,8 @@ BACKORDER_DATABASE_URL; the data is set up through the service functions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,30 +15,15 @@ from backorder.db.models import Event
 from backorder.db.uow import UnitOfWork
 from backorder.domain.allocation import LineRequest
 from backorder.services import backorders, catalogue, orders, purchase_orders, suppliers
-from backorder.services.inventory import verify_inventory
 from backorder.services.suggestions import suggest_purchase_orders
 from tests.e2e.test_cli import refused, run, succeeds, table_row, table_rows
-from tests.helpers import add_customer, add_product, check_invariants, order, snapshot
+from tests.helpers import add_customer, add_product, order, snapshot
 
 HANDLING_DAYS = Settings().handling_days
 
 
 def today() -> date:
     return datetime.now(UTC).date()
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UnitOfWork]:
-    """A database migrated by ``backorder db upgrade``, and a unit of work on it; the
-    invariants and the ledger are checked after every test."""
-    monkeypatch.setenv("BACKORDER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("COLUMNS", "200")
-    assert "database at revision" in succeeds("db", "upgrade")
-    uow = UnitOfWork(Settings())
-    yield uow
-    check_invariants(uow, today=today())
-    assert verify_inventory(uow)[1] == []
-    uow.dispose()
 
 
 def add_supplier(uow: UnitOfWork, *, lead_time_days: int = 10, name: str = "Acme") -> int:
