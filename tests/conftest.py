@@ -55,7 +55,7 @@ def postgres_url() -> str:
     return POSTGRES_URL
 
 
-def _truncate_all(uow: UnitOfWork) -> None:
+def truncate_all(uow: UnitOfWork) -> None:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with uow.writer.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -76,7 +76,7 @@ def make_uow(
         else:
             url = request.getfixturevalue("postgres_url")
             uow = UnitOfWork(Settings(database_url=url, **settings))  # type: ignore[arg-type]
-            _truncate_all(uow)
+            truncate_all(uow)
         made.append(uow)
         return uow
 

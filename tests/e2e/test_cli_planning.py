@@ -19,6 +19,9 @@ from tests.helpers import add_product
 
 LEAD = 10
 
+# Every test here runs the real command on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.parametrize("db", ["sqlite", "postgres"], indirect=True)
+
 
 def day(offset: int) -> date:
     return today() + timedelta(days=offset)
