@@ -39,7 +39,7 @@ from backorder.db.models import (
 from backorder.db.uow import UnitOfWork
 from backorder.domain.allocation import LineRequest
 from backorder.domain.model import BackorderPolicy, Role, ShipPolicy
-from backorder.services import catalogue, orders
+from backorder.services import catalogue, demand, orders
 from backorder.services.inventory import adjust_inventory, verify_inventory
 from backorder.services.keys import create_api_key
 from backorder.services.overview import overview, record_backlog
@@ -463,6 +463,7 @@ PAGES = {
     "/orders?q=Ann": "Orders",
     "/orders/{order}": "Order {order}",
     "/charts": "Charts",
+    "/replenishment": "Replenishment",
 }
 
 
@@ -1772,3 +1773,51 @@ def test_cli_creates_and_lists_dashboard_users(
     visitor = Browser(client)
     assert visitor.sign_in("ann@example.com", "a long enough secret").status_code == 303
     assert visitor.is_signed_in()
+
+
+# Replenishment ---------------------------------------------------------------------
+
+
+def test_replenishment_lists_what_runs_out_before_more_arrives(
+    uow: UnitOfWork, browser: Browser
+) -> None:
+    add_product(uow, "MUG", on_hand=20)  # 4 a day: 5 days, lead time 10
+    add_product(uow, "LAMP", on_hand=20)  # the same, but a purchase order lands in 3 days
+    add_product(uow, "BOWL", on_hand=900)  # 9 a day, 100 days
+    acme = supplier(uow, "Acme", "MUG", "LAMP", "BOWL")
+    purchase(uow, acme, ("LAMP", 50), expected=today() + timedelta(days=3))
+    history = [
+        demand.DemandRow(i, today() - timedelta(days=d), sku, qty)
+        for i, (sku, qty, d) in enumerate(
+            (sku, qty, d)
+            for sku, qty in (("MUG", 4), ("LAMP", 4), ("BOWL", 9))
+            for d in range(1, 31)
+        )
+    ]
+    demand.import_demand(uow, history)
+
+    page = browser.page("/replenishment")
+    assert page.h1 == "Replenishment"
+    at_risk = page.table("at-risk")
+    assert [row[0] for row in at_risk] == ["MUG"]
+    assert at_risk[0][1:4] == ["4.00", "smooth", "20"]
+    assert at_risk[0][6:] == [
+        "5.0",
+        str(today() + timedelta(days=5)),
+        f"if ordered today: {today() + timedelta(days=10)}",
+    ]
+    assert [row[0] for row in page.table("fastest-movers")] == ["BOWL", "LAMP", "MUG"]
+    charts = json.loads(page.by_id("chart-data").text())
+    assert charts["cover"]["labels"] == ["MUG"]
+    assert [d["values"] for d in charts["cover"]["datasets"]] == [[5.0], [10]]
+
+    product = browser.page("/products/MUG")
+    assert product.figure("demand-rate").startswith("4.00")
+    assert product.figure("reorder-point").startswith("40")  # 4 a day over 10 days, no spread
+    assert product.figure("safety-stock").startswith("0")
+
+
+def test_replenishment_without_demand_says_how_to_get_some(browser: Browser) -> None:
+    page = browser.page("/replenishment")
+    assert page.has_id("none-at-risk")
+    assert "backorder import demand" in page.by_id("no-demand").text()

@@ -8,7 +8,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from backorder.db.uow import UnitOfWork
-from backorder.web.pages import auth, orders, overview, products, purchasing, queue
+from backorder.web.pages import (
+    auth,
+    orders,
+    overview,
+    products,
+    purchasing,
+    queue,
+    replenishment,
+)
 from backorder.web.sessions import Sessions
 
 STATIC = Path(__file__).parent / "static"
@@ -17,5 +25,5 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI, uow: UnitOfWork) -> None:
     app.add_middleware(Sessions, uow=uow)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, overview, queue, products, orders, purchasing):
+    for module in (auth, overview, queue, products, orders, purchasing, replenishment):
         app.include_router(module.router, include_in_schema=False)

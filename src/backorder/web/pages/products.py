@@ -13,6 +13,7 @@ from backorder.domain.model import MAX_QTY
 from backorder.services.browse import product_detail, products
 from backorder.services.catalogue import check_availability
 from backorder.services.inventory import adjust_inventory
+from backorder.services.replenishment import product_plan
 from backorder.web.rendering import PageRoute, render, see_other
 from backorder.web.sessions import Csrf, User, flash
 
@@ -44,6 +45,7 @@ def product_page(
 ) -> HTMLResponse:
     context = {
         "d": product_detail(uow, sku, queue_page=page),
+        "plan": product_plan(uow, sku)[0],
         "availability": check_availability(uow, sku, qty),
         "qty": qty,
         "title": sku,
