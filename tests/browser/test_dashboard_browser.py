@@ -21,7 +21,7 @@ from playwright.sync_api import Dialog, Locator, expect
 from backorder.db.uow import UnitOfWork
 from backorder.domain.allocation import LineRequest
 from backorder.domain.model import BackorderPolicy, Role, ShipPolicy
-from backorder.services import catalogue, inventory, orders
+from backorder.services import catalogue, demand, inventory, orders
 from backorder.services.backorders import list_backorders
 from backorder.services.catalogue import get_inventory
 from backorder.services.clock import utcnow
@@ -468,6 +468,40 @@ def test_charts_page_draws_four_charts(dashboard: Dashboard) -> None:
         "supplier_on_time": True,
     }
     dashboard.shot("charts")
+    assert dashboard.console_errors == []
+
+
+def test_replenishment_charts_cover_against_lead_time(dashboard: Dashboard) -> None:
+    uow = dashboard.uow
+    seed_backlog(uow)
+    today = utcnow().date()
+    # Ninety days of history: stools sell steadily, lamps and shelves in bursts.
+    pattern = {"STOOL-BAR": [3, 4, 5, 4], "LAMP-BRS": [0, 2, 0, 0], "SHELF-PINE": [0, 0, 0, 6]}
+    history = [
+        demand.DemandRow(1, today - timedelta(days=d), sku, days[d % len(days)])
+        for sku, days in pattern.items()
+        for d in range(1, 91)
+    ]
+    demand.import_demand(uow, history)
+    page = dashboard.page
+    dashboard.signed_in()
+    page.locator("header.top nav").get_by_role("link", name="Replenishment").click()
+    expect(page).to_have_url(dashboard.url("/replenishment"))
+    canvas = page.locator("#chart-cover")
+    expect(canvas).to_have_attribute("data-drawn", "true")
+    box = canvas.bounding_box()
+    assert box is not None
+    assert box["width"] > 300, box
+    at_risk = page.locator("#at-risk tbody tr")
+    expect(at_risk).not_to_have_count(0)
+    expect(page.locator("#at-risk tr[data-sku='STOOL-BAR'] td").nth(2)).to_have_text("smooth")
+    expect(page.locator("#fastest-movers tbody tr").first).to_have_attribute(
+        "data-sku", "STOOL-BAR"
+    )
+    dashboard.shot("replenishment")
+    page.locator("#at-risk tr[data-sku='STOOL-BAR'] a").click()
+    expect(page.locator("#demand-rate strong")).not_to_have_text("0.00")
+    dashboard.shot("product-replenishment")
     assert dashboard.console_errors == []
 
 

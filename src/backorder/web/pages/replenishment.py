@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from backorder.api.deps import Uow
+from backorder.services.business import get_business_settings
 from backorder.services.clock import utcnow
 from backorder.services.replenishment import Plan, at_risk
 from backorder.web.rendering import PageRoute, render
@@ -38,7 +39,8 @@ def replenishment_page(request: Request, uow: Uow, _: User) -> HTMLResponse:
             ],
         }
     }
-    context = {"result": result, "charts": chart, "title": "Replenishment"}
+    window = get_business_settings(uow).demand_window_days
+    context = {"result": result, "charts": chart, "window": window, "title": "Replenishment"}
     return render(request, "replenishment.html", context)
 
 
