@@ -86,6 +86,7 @@ class Transaction:
         self.planning = PlanningRepository(session)
 
     def commit(self) -> None:
+        self.events.write_pending()
         self.session.commit()
 
 
