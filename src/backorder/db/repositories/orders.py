@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Table, bindparam, case, distinct, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    case,
+    distinct,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from backorder.db.models import (
@@ -44,6 +54,30 @@ def _line_update() -> Any:
             eta_source=case((still_waiting, _lines.c.eta_source), else_=None),
         )
     )
+
+
+DELTAS = ("d_allocated", "d_backordered", "d_shipped", "d_cancelled")
+
+_LINES_UPDATE_UNNEST = text(
+    """
+    UPDATE order_lines AS l SET
+      allocated = l.allocated + v.d_allocated,
+      backordered = l.backordered + v.d_backordered,
+      shipped = l.shipped + v.d_shipped,
+      cancelled = l.cancelled + v.d_cancelled,
+      estimated_ship_date =
+        CASE WHEN l.backordered + v.d_backordered > 0 THEN l.estimated_ship_date END,
+      eta_source = CASE WHEN l.backordered + v.d_backordered > 0 THEN l.eta_source END
+    FROM unnest(
+      CAST(:line_ids AS bigint[]), CAST(:d_allocated AS integer[]),
+      CAST(:d_backordered AS integer[]), CAST(:d_shipped AS integer[]),
+      CAST(:d_cancelled AS integer[])
+    ) AS v(line_id, d_allocated, d_backordered, d_shipped, d_cancelled)
+    WHERE l.id = v.line_id
+    """
+)
+"""``_line_update`` for many lines at once, on PostgreSQL (arrays, so the statement is
+the same whatever the number of lines)."""
 
 
 def _eta_update() -> Any:
@@ -107,14 +141,29 @@ class OrderRepository:
         """Apply quantity deltas: dicts with line_id and d_allocated, d_backordered,
         d_shipped, d_cancelled (missing ones are 0). The CHECK on the line refuses any
         change that would unbalance it."""
-        keys = ("d_allocated", "d_backordered", "d_shipped", "d_cancelled")
+        totals: dict[int, list[int]] = {}
+        for change in changes:
+            total = totals.setdefault(change["line_id"], [0, 0, 0, 0])
+            for i, key in enumerate(DELTAS):
+                total[i] += change.get(key, 0)
+        if not totals:
+            return
+        self.session.flush()
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            # One statement for any number of lines: a receipt filling 1,000 lines
+            # spent a third of its time in 1,000 pipelined UPDATEs.
+            columns = list(zip(*totals.values(), strict=True))
+            params = {"line_ids": list(totals)} | {
+                key: list(column) for key, column in zip(DELTAS, columns, strict=True)
+            }
+            connection.execute(_LINES_UPDATE_UNNEST, params)
+            return
         rows = [
-            {k: change.get(k, 0) for k in keys} | {"line_id": change["line_id"]}
-            for change in changes
+            dict(zip(DELTAS, total, strict=True)) | {"line_id": line_id}
+            for line_id, total in totals.items()
         ]
-        if rows:
-            self.session.flush()
-            self.session.connection().execute(_line_update(), rows)
+        connection.execute(_line_update(), rows)
 
     def allocate(self, allocations: Iterable[Allocation]) -> None:
         self.change_lines(
