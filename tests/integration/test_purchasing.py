@@ -275,3 +275,32 @@ def test_priority_change_moves_a_line_up_the_queue(uow: UnitOfWork) -> None:
     assert [w.order_id for w in backorders.list_backorders(uow)] == [second.id, first.id]
     orders.change_order_priority(uow, second.id, None)
     assert [w.order_id for w in backorders.list_backorders(uow)] == [first.id, second.id]
+
+
+def test_a_large_receipt_records_every_event_in_serving_order(uow: UnitOfWork) -> None:
+    """Past a hundred events they are written in bulk (COPY on PostgreSQL): each order
+    that got stock still has its order.allocated then order.ready_to_ship, in the order
+    the queue was served, with the ids the outbox pollers page by."""
+    add_product(uow, "MUG")
+    supplier_id = supplier(uow, "MUG")
+    customer = add_customer(uow)
+    placed = [order(uow, customer, ("MUG", 1)).id for _ in range(120)]
+    po = purchase(uow, supplier_id, "MUG", 120, due=5)
+    receipt = receiving.receive_purchase_order(uow, po, [("MUG", 120)])
+    assert sorted(receipt.ready_to_ship) == sorted(placed)
+    with uow.read() as tx:
+        events = list(
+            tx.session.scalars(
+                select(Event)
+                .where(Event.type.in_(["order.allocated", "order.ready_to_ship"]))
+                .order_by(Event.id)
+            )
+        )
+    allocated = [e for e in events if e.type == "order.allocated"]
+    assert [e.payload["order_id"] for e in allocated] == placed
+    assert [e.order_id for e in allocated] == placed
+    assert all(e.payload["lines"][0]["sku"] == "MUG" for e in allocated)
+    ready = [e for e in events if e.type == "order.ready_to_ship"]
+    assert sorted(e.payload["order_id"] for e in ready) == sorted(placed)
+    assert max(e.id for e in allocated) < min(e.id for e in ready)
+    assert all(e.created_at == allocated[0].created_at for e in events)

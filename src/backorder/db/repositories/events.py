@@ -8,6 +8,7 @@ transaction: network I/O never runs inside one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,11 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from backorder.db.copying import copy_rows
 from backorder.db.models import Customer, Delivery, DeliveryAttempt, Event, Order, Supplier, Webhook
+
+COPY_FROM = 100
+"""Events written by COPY from this many on (PostgreSQL); fewer go in INSERTs."""
 
 
 class EventRepository:
@@ -39,10 +44,22 @@ class EventRepository:
         )
 
     def write_pending(self) -> None:
-        """Insert the queued events, in the order they were recorded (ids ascending)."""
-        if self._pending:
+        """Insert the queued events, in the order they were recorded (ids ascending): by
+        COPY on PostgreSQL when there are many (a receipt of 1,000 lines records 2,000,
+        whose pipelined INSERTs took half of it)."""
+        if not self._pending:
+            return
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql" and len(self._pending) >= COPY_FROM:
+            columns = ("type", "payload", "order_id", "created_at")
+            rows = [
+                (e["type"], json.dumps(e["payload"]), e["order_id"], e["created_at"])
+                for e in self._pending
+            ]
+            copy_rows(connection, "events", columns, rows)
+        else:
             self.session.execute(insert(Event), self._pending)
-            self._pending = []
+        self._pending = []
 
     def after(self, event_id: int, *, until: datetime, limit: int) -> list[Event]:
         self.write_pending()

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
-import psycopg
 from sqlalchemy import ColumnElement, Date, func, literal, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from backorder.db.copying import copy_rows
 from backorder.db.models import (
     DemandForecast,
     DemandHistory,
@@ -27,7 +27,7 @@ from backorder.db.types import days_after, utc_day
 from backorder.domain.forecast import Classification, Forecast, Method, Pattern
 
 UPSERT_BATCH = 5_000
-"""Rows an import writes between two progress reports."""
+"""Rows per executemany of an import on SQLite, between two progress reports."""
 
 MANY_SKUS = 500
 
@@ -246,14 +246,9 @@ class PlanningRepository:
             "CREATE TEMPORARY TABLE demand_import (product_id bigint, day date, qty bigint) "
             "ON COMMIT DROP"
         )
-        raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
-        copying = "COPY demand_import (product_id, day, qty) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(copying) as copy:
-            for start in range(0, len(rows), UPSERT_BATCH):
-                batch = rows[start : start + UPSERT_BATCH]
-                for row in batch:
-                    copy.write_row(row)
-                progress(len(batch))
+        copy_rows(
+            connection, "demand_import", ("product_id", "day", "qty"), rows, progress=progress
+        )
         connection.execute(
             text(
                 "INSERT INTO demand_history (product_id, day, qty, imported_at) "
