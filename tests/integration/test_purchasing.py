@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from backorder.db.models import Event
+from backorder.config import Settings
+from backorder.db.models import Event, Receipt
 from backorder.db.uow import UnitOfWork
 from backorder.domain.errors import ConflictError, InvalidInputError
 from backorder.services import (
@@ -304,3 +305,33 @@ def test_a_large_receipt_records_every_event_in_serving_order(uow: UnitOfWork) -
     assert sorted(e.payload["order_id"] for e in ready) == sorted(placed)
     assert max(e.id for e in allocated) < min(e.id for e in ready)
     assert all(e.created_at == allocated[0].created_at for e in events)
+
+
+def test_lateness_reads_only_the_suppliers_latest_receipts(uow: UnitOfWork) -> None:
+    """A supplier once 30 days late, then on time for its last 100 receipts, pads dates
+    by nothing: lateness is read from recent receipts, and never from its whole history
+    (the read runs inside a product's lock)."""
+    add_product(uow, "MUG")
+    supplier_id = supplier(uow, "MUG", lead=10)
+    po = purchase(uow, supplier_id, "MUG", 1, due=5)
+    start = datetime.now(UTC) - timedelta(days=200)
+    with uow.write() as tx:
+        for n in range(150):
+            late = 30 if n < 50 else 0
+            at = start + timedelta(days=n)
+            receipt = Receipt(
+                purchase_order_id=po, supplier_id=supplier_id, days_late=late, created_at=at
+            )
+            tx.session.add(receipt)
+        tx.commit()
+    with uow.read() as tx:
+        recent = tx.purchasing.days_late([supplier_id], before=TODAY, recent=100)
+        everything = tx.purchasing.days_late([supplier_id], before=TODAY)
+    assert recent == {supplier_id: [0] * 100}
+    assert sorted(everything[supplier_id]) == [0] * 100 + [30] * 50
+    # A line beyond all supply: today + lead time, with no lateness padding.
+    customer = add_customer(uow)
+    placed = order(uow, customer, ("MUG", 5))
+    (line,) = placed.lines
+    handling = Settings().handling_days
+    assert line.estimated_ship_date == day(10 + handling)

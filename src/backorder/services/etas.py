@@ -26,6 +26,10 @@ from backorder.services.outbox import iso
 
 DAILY_REFRESH = "daily_refresh"
 
+LATENESS_RECEIPTS = 100
+"""A supplier's lateness is read from its latest receipts: recent behaviour, and a
+bounded read however long the history (it runs inside a product's lock)."""
+
 
 @dataclass(frozen=True, slots=True)
 class EtaBasis:
@@ -52,7 +56,7 @@ def eta_basis(tx: Transaction, stock: Stock, *, today: date) -> EtaBasis:
     open_supply = tx.purchasing.open_supply(stock.product_id)
     chosen = choose_supplier(tx.purchasing.offers([stock.product_id]).get(stock.product_id, []))
     suppliers = {s.supplier_id for s in open_supply} | ({chosen.supplier_id} if chosen else set())
-    history = tx.purchasing.days_late(suppliers, before=today)
+    history = tx.purchasing.days_late(suppliers, before=today, recent=LATENESS_RECEIPTS)
     late = {sid: lateness_days(days, settings.lateness_percentile) for sid, days in history.items()}
     supplies = [Supply(s.qty, s.expected_date, late.get(s.supplier_id, 0)) for s in open_supply]
     held = stock.is_held(today)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -108,10 +109,12 @@ class Receipt(Base):
     arrived with the expected date in force then; it feeds the supplier's lateness."""
 
     __tablename__ = "receipts"
+    # A supplier's latest receipts, newest first: its lateness.
+    __table_args__ = (Index("ix_receipts_supplier_created", "supplier_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
     days_late: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     """Set by a client that may send the same receipt twice (the dashboard's form)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import ColumnElement, Select, func, select, true, update
 from sqlalchemy.orm import Session, selectinload
@@ -157,19 +157,21 @@ class PurchasingRepository:
         return [OpenSupply(*row) for row in self.session.execute(query)]
 
     def days_late(
-        self, supplier_ids: Iterable[int], *, before: date | None
+        self, supplier_ids: Iterable[int], *, before: date | None, recent: int | None = None
     ) -> dict[int, list[int]]:
-        """Days late of each supplier's receipts (all, or those before a day)."""
-        supplier_ids = set(supplier_ids)
-        if not supplier_ids:
-            return {}
-        query = select(Receipt.supplier_id, Receipt.days_late, Receipt.created_at).where(
-            Receipt.supplier_id.in_(set(supplier_ids))
-        )
+        """Days late of each supplier's receipts: all, or those before a day; only the
+        ``recent`` latest of them when given (one indexed query per supplier, so dating
+        an order inside its product's lock never reads a supplier's whole history)."""
         history: dict[int, list[int]] = {}
-        for supplier_id, days, at in self.session.execute(query):
-            if before is None or at.date() < before:
-                history.setdefault(supplier_id, []).append(days)
+        for supplier_id in sorted(set(supplier_ids)):
+            query = select(Receipt.days_late).where(Receipt.supplier_id == supplier_id)
+            if before is not None:
+                query = query.where(Receipt.created_at < datetime.combine(before, time(), UTC))
+            if recent is not None:
+                query = query.order_by(Receipt.created_at.desc(), Receipt.id.desc()).limit(recent)
+            days = list(self.session.scalars(query))
+            if days:
+                history[supplier_id] = days
         return history
 
     def change_po_line(self, line_id: int, *, received: int = 0, cancelled: int = 0) -> None:

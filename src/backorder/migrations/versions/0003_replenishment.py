@@ -1,5 +1,6 @@
 """Replenishment: imported demand history, stored daily forecasts, per-product service
-and cost targets, and an index that reads a product's order lines by day.
+and cost targets, an index that reads a product's order lines by day, and one that
+reads a supplier's latest receipts.
 
 Revision ID: 0003
 Revises: 0002
@@ -77,9 +78,13 @@ def upgrade() -> None:
             batch_op.create_check_constraint(op.f(f"ck_products_{name}"), check)
     op.create_index("ix_order_lines_product_placed", "order_lines", ["product_id", "placed_at"])
     op.drop_index(op.f("ix_order_lines_product_id"), table_name="order_lines")
+    op.create_index("ix_receipts_supplier_created", "receipts", ["supplier_id", "created_at"])
+    op.drop_index(op.f("ix_receipts_supplier_id"), table_name="receipts")
 
 
 def downgrade() -> None:
+    op.create_index(op.f("ix_receipts_supplier_id"), "receipts", ["supplier_id"])
+    op.drop_index("ix_receipts_supplier_created", table_name="receipts")
     op.create_index(op.f("ix_order_lines_product_id"), "order_lines", ["product_id"])
     op.drop_index("ix_order_lines_product_placed", table_name="order_lines")
     with op.batch_alter_table("products") as batch_op:
