@@ -21,6 +21,8 @@ from backorder.services import demand, replenishment
 import_app = typer.Typer(help="Import history from files.", no_args_is_help=True)
 
 SPARK = " ▁▂▃▄▅▆▇█"
+LINES_SHOWN = 20
+"""Bad lines printed at most: the rest are counted."""
 
 
 @import_app.command("demand")
@@ -56,6 +58,7 @@ def import_demand(
                     uow, rows, bad=bad, progress=lambda n: progress.advance(writing, n)
                 )
             except InvalidInputError as error:
+                progress.update(writing, visible=False)
                 progress.stop()
                 _print_bad_rows(file, error)
                 raise typer.Exit(2) from error
@@ -83,11 +86,17 @@ def _print_bad_rows(file: Path, error: InvalidInputError) -> None:
     if not rows:
         err.print(f"[red]{file}[/red]: {error.message}")
         return
-    err.print(f"[red]{error.details['bad_row_count']} bad row(s) in {file}[/red]; nothing imported")
-    for row in rows:
+    count = error.details["bad_row_count"]
+    err.print(f"[red]{count} bad row(s) in {file}[/red]; nothing imported")
+    for row in rows[:LINES_SHOWN]:
         err.print(f"  line {row['line']}: {row['message']}")
-    if error.details["bad_row_count"] > len(rows):
-        err.print(f"  ... and {error.details['bad_row_count'] - len(rows)} more")
+    if count > LINES_SHOWN:
+        err.print(f"  ... and {count - LINES_SHOWN} more")
+    if unknown := error.details.get("unknown_skus"):
+        err.print(
+            f"unknown SKU(s): {', '.join(unknown)}; create those products first "
+            "(POST /api/v1/products), or drop their lines"
+        )
     err.print("fix these lines and import the file again")
 
 
@@ -193,7 +202,7 @@ def _print_working(detail: replenishment.Detail, series: list[int]) -> None:
         "measured": f"measured over {lead.receipts} receipts from supplier "
         f"{p.offer.supplier_id if p.offer else '-'}",
         "quoted": f"quoted by supplier {p.offer.supplier_id if p.offer else '-'}",
-        "product": "the product's own lead time (no supplier)",
+        "product": "no supplier: the product's own lead time",
         "none": "none known: add a supplier or a lead time",
     }[lead.source]
     out.print(f"lead time: {lead.days:.2f} days, deviation {lead.std:.2f} ({source})")
@@ -238,6 +247,7 @@ def _print_working(detail: replenishment.Detail, series: list[int]) -> None:
         f"position: available {p.available} + on order {p.on_order} - backordered "
         f"{p.backordered} = {p.position}; "
         + (f"buy {buy.qty} ({', '.join(buy.reasons)})" if buy.reasons else "nothing to buy")
+        + ("; no supplier to buy from: add one" if buy.reasons and p.offer is None else "")
     )
     if p.next_arrival:
         arrival = f"purchase order due {p.next_arrival}"

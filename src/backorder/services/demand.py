@@ -112,7 +112,9 @@ def import_demand(
     afresh after the import (and in its place, if that step fails, when next read)."""
     today = today or utcnow().date()
     if not rows and not bad:
-        raise InvalidInputError("no rows to import", details={"bad_rows": []})
+        raise InvalidInputError(
+            "no rows to import", details={"bad_rows": [], "bad_row_count": 0, "unknown_skus": []}
+        )
     with uow.write() as tx:
         ids = tx.planning.product_ids({row.sku for row in rows})
         problems = list(bad)
@@ -126,7 +128,8 @@ def import_demand(
                 key = (ids[row.sku], row.day)
                 totals[key] = totals.get(key, 0) + row.qty
         if problems:
-            raise _refusal(problems)
+            unknown = sorted({row.sku for row in rows if row.sku not in ids})
+            raise _refusal(problems, unknown)
         written = [(pid, day, qty) for (pid, day), qty in sorted(totals.items())]
         tx.planning.put_demand(written, now=utcnow(), progress=progress)
         products = {pid for pid, _ in totals}
@@ -144,7 +147,9 @@ def import_demand(
     )
 
 
-def _refusal(problems: list[BadRow]) -> InvalidInputError:
+def _refusal(problems: list[BadRow], unknown_skus: list[str]) -> InvalidInputError:
+    """The refusal: the first bad lines, how many there were, and the unknown SKUs
+    (often one missing product explains thousands of lines)."""
     problems.sort(key=lambda p: p.line)
     first = problems[0]
     listed = problems[:BAD_ROWS_LISTED]
@@ -153,5 +158,6 @@ def _refusal(problems: list[BadRow]) -> InvalidInputError:
         details={
             "bad_row_count": len(problems),
             "bad_rows": [{"line": p.line, "message": p.message} for p in listed],
+            "unknown_skus": unknown_skus[:BAD_ROWS_LISTED],
         },
     )
