@@ -6,6 +6,7 @@ the service refuses (1) or the input is wrong (2).
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -96,14 +97,18 @@ def _serve_processes(config: uvicorn.Config) -> None:
     says it is TCP: uvicorn binds it with protocol 0, so asyncio never sets TCP_NODELAY
     on the connections it accepts, and each response body waits ~40 ms for the client's
     delayed ACK (uvicorn issue 3149; drop this once uvicorn sets it itself)."""
-    import socket
-
     from uvicorn.supervisors import Multiprocess
 
+    Multiprocess(config, sockets=[tcp_listener(config)]).run()
+
+
+def tcp_listener(config: uvicorn.Config) -> socket.socket:
+    """The socket uvicorn binds, re-wrapped with protocol IPPROTO_TCP (same descriptor):
+    sockets accepted from it say they are TCP, and asyncio sets TCP_NODELAY on them."""
     bound = config.bind_socket()
     listener = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
     listener.set_inheritable(True)
-    Multiprocess(config, sockets=[listener]).run()
+    return listener
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,49 @@
+"""``serve --workers N`` listens on a socket whose accepted connections get TCP_NODELAY:
+without it every response body waited ~40 ms for the client's delayed ACK."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import uvicorn
+
+from backorder.cli import tcp_listener
+
+
+def nodelay_of_accepted(listener: socket.socket) -> int:
+    """Accept one connection through asyncio (as uvicorn does) and read TCP_NODELAY on
+    the server's side of it."""
+
+    async def run() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        port = listener.getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        value = await asyncio.wait_for(accepted, timeout=5)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return value
+
+    return asyncio.run(run())
+
+
+def test_the_workers_listener_gives_accepted_connections_tcp_nodelay() -> None:
+    listener = tcp_listener(uvicorn.Config("backorder.api.app:create_app", port=0))
+    assert listener.proto == socket.IPPROTO_TCP
+    assert nodelay_of_accepted(listener) != 0
+
+
+def test_uvicorns_own_listener_does_not_which_is_why_it_is_rewrapped() -> None:
+    """If uvicorn starts binding with IPPROTO_TCP itself, this fails: then drop the
+    re-wrapping (uvicorn issue 3149)."""
+    bound = uvicorn.Config("backorder.api.app:create_app", port=0).bind_socket()
+    assert nodelay_of_accepted(bound) == 0
