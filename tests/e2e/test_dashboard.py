@@ -1821,3 +1821,27 @@ def test_replenishment_without_demand_says_how_to_get_some(browser: Browser) -> 
     page = browser.page("/replenishment")
     assert page.has_id("none-at-risk")
     assert "backorder import demand" in page.by_id("no-demand").text()
+
+
+# Addresses that are not pages ---------------------------------------------------------
+
+
+def test_a_browser_gets_a_page_for_a_missing_page_or_a_forms_address(
+    browser: Browser, client: TestClient
+) -> None:
+    """Reloading a form's POST-only address, or a mistyped one, shows a page in the
+    dashboard's frame; the API and non-browser clients keep the JSON error."""
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    reloaded = Html.of(browser.get("/purchasing/create", headers=html))
+    assert reloaded.status == 405
+    assert reloaded.error_code == "method_not_allowed"
+    assert "only answers a form" in reloaded.error_message
+    missing = Html.of(browser.get("/no-such-page", headers=html))
+    assert missing.status == 404
+    assert missing.error_code == "not_found"
+    api = client.get("/api/v1/no-such-thing", headers=html)
+    assert api.status_code == 404
+    assert api.json()["error"]["code"] == "not_found"
+    plain = client.get("/purchasing/create")
+    assert plain.status_code == 405
+    assert plain.json()["error"]["code"] == "method_not_allowed"

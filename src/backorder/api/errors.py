@@ -60,7 +60,7 @@ async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     return envelope(422, "validation_error", f"invalid request: {summary}", {"errors": problems})
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
+async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     code = _HTTP_CODES.get(error.status_code) or HTTPStatus(error.status_code).phrase.lower()
     message = str(error.detail)
@@ -81,5 +81,5 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(BackorderError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -4,6 +4,7 @@ refusals into pages (an error page with the right 4xx status, or the sign-in pag
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,8 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
 
-from backorder.api.errors import STATUS
+from backorder.api.errors import STATUS, http_error
 from backorder.domain.errors import BackorderError, InvalidInputError
 from backorder.services.clock import utcnow
 from backorder.web.sessions import SignInRequired, csrf_token, take_flash
@@ -104,3 +106,29 @@ class PageRoute(APIRoute):
                 return _invalid_form(request, error)
 
         return handle
+
+
+@dataclass(frozen=True, slots=True)
+class PageError:
+    code: str
+    message: str
+
+
+async def missing_page(request: Request, error: Exception) -> Response:
+    """A browser that asks a dashboard address for a page that does not exist, or GETs a
+    form's POST-only address (a reload, a bookmark), gets a page that says so; the API
+    and other clients keep the JSON error."""
+    assert isinstance(error, HTTPException)
+    wants_page = "text/html" in request.headers.get("accept", "")
+    api = request.url.path.startswith("/api/")
+    if error.status_code not in (404, 405) or api or not wants_page:
+        return await http_error(request, error)
+    if error.status_code == 404:
+        page = PageError("not_found", f"there is no page at {request.url.path}")
+    else:
+        page = PageError(
+            "method_not_allowed",
+            f"{request.url.path} only answers a form; open the page it belongs to instead",
+        )
+    context = {"error": page, "back": request.headers.get("referer"), "title": "Not found"}
+    return render(request, "error.html", context, status=error.status_code)
