@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import uvicorn
 
@@ -33,7 +34,10 @@ def nodelay_of_accepted(listener: socket.socket) -> int:
         await server.wait_closed()
         return value
 
-    return asyncio.run(run())
+    # Its own thread and loop: other tests (Playwright's sync API) may leave a loop
+    # running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(run())).result()
 
 
 def test_the_workers_listener_gives_accepted_connections_tcp_nodelay() -> None:
