@@ -264,6 +264,10 @@ def test_stored_forecasts_are_used_while_they_hold(uow: UnitOfWork) -> None:
     # A new window makes it stale too.
     business.update_settings(uow, demand_window_days=20)
     assert replenishment.product_plan(uow, "MUG")[0].plan.forecast.days == 20
+    # Reading every product's plan stores what was stale: without a worker, only the
+    # first such read of a day forecasts.
+    replenishment.at_risk(uow)
+    assert replenishment.refresh_forecasts(uow) == 0
     # An import moves the product's demand version on and forecasts it afresh.
     business.update_settings(uow, demand_window_days=90)
     with uow.write() as tx:

@@ -18,6 +18,7 @@ from backorder.services.catalogue import find_product
 from backorder.services.clock import utcnow
 from backorder.services.orders import load_order
 from backorder.services.purchase_orders import PurchaseOrderView, po_view
+from backorder.services.replenishment import store_forecasts
 from backorder.services.suggestions import Need, expected_dates, find_needs
 from backorder.services.views import (
     CustomerView,
@@ -246,6 +247,7 @@ def purchasing_plan(uow: UnitOfWork, *, page: int = 1, today: date | None = None
     of its lines with the orders each covers."""
     today = today or utcnow().date()
     offset = _offset(page)
+    store_forecasts(uow, today)
     with uow.read() as tx:
         needs, unsourced = find_needs(tx, today=today)
         needs.sort(key=lambda n: (n.supplier_id, n.sku))

@@ -168,7 +168,13 @@ def refresh_forecasts(
     other, so writers don't wait while thousands of forecasts are worked out. A history
     imported meanwhile moved its products' version on: what is written here for them
     will not count, and they are forecast afresh when next read."""
-    today = (now or utcnow()).date()
+    return store_forecasts(uow, (now or utcnow()).date(), product_ids)
+
+
+def store_forecasts(uow: UnitOfWork, today: date, product_ids: set[int] | None = None) -> int:
+    """``refresh_forecasts`` for a day. Every reader of all products' plans calls it
+    first: with the worker's job it finds nothing to do (two reads), and without a worker
+    only the first read of a day pays for forecasting every product."""
     with uow.read() as tx:
         window = business.read(tx).demand_window_days
         products = tx.planning.products()
@@ -283,6 +289,7 @@ def product_plan(
 def all_plans(uow: UnitOfWork, *, today: date | None = None) -> list[Detail]:
     """Every product's plan with what it delivers, by SKU."""
     today = today or utcnow().date()
+    store_forecasts(uow, today)
     with uow.read() as tx:
         every = plans(tx, today)
     return [Detail(p, expected_service(p.policy)) for p in every]
@@ -298,6 +305,7 @@ class AtRisk:
 
 def at_risk(uow: UnitOfWork, *, today: date | None = None, limit: int = 100) -> AtRisk:
     today = today or utcnow().date()
+    store_forecasts(uow, today)
     with uow.read() as tx:
         every = plans(tx, today)
     risky = sorted(

@@ -47,8 +47,10 @@ class Suggestions:
 
 
 def suggest_purchase_orders(uow: UnitOfWork, *, today: date | None = None) -> Suggestions:
+    today = today or utcnow().date()
+    replenishment.store_forecasts(uow, today)
     with uow.read() as tx:
-        return _suggest(tx, today=today or utcnow().date())
+        return _suggest(tx, today=today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,7 @@ def create_from_suggestions(
 ) -> list[PurchaseOrderView]:
     """Save every current suggestion as an open purchase order, in one transaction."""
     now = now or utcnow()
+    replenishment.store_forecasts(uow, now.date())
     with uow.write() as tx:
         # Lock what may be bought, then decide again on the locked counters: a
         # concurrent run that bought first leaves nothing (or less) to buy here.
