@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from backorder.domain.errors import InvalidInputError
+from backorder.domain.forecast import variance
 from backorder.domain.purchasing import SupplierOffer, order_quantity
 
 DAYS_PER_YEAR = 365
@@ -162,9 +163,9 @@ def lead_time(
     """Measured lead times once the chosen supplier has enough receipts, else what it
     quoted; without a supplier, the product's own lead time."""
     if offer is not None and len(measured) >= MIN_RECEIPTS:
-        return LeadTime(
-            statistics.fmean(measured), statistics.stdev(measured), "measured", len(measured)
-        )
+        mean = statistics.fmean(measured)
+        std = math.sqrt(variance(measured, mean))
+        return LeadTime(mean, std, "measured", len(measured))
     if offer is not None:
         return LeadTime(offer.lead_time_days, 0.0, "quoted", len(measured))
     if product_days is not None:

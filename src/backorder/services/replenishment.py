@@ -180,8 +180,8 @@ def store_forecasts(uow: UnitOfWork, today: date, product_ids: set[int] | None =
         products = tx.planning.products()
         if product_ids is not None:
             products = [p for p in products if p.id in product_ids]
-        stored = tx.planning.stored_forecasts(as_of=today, window_days=window)
-        stale = [p for p in products if stored.get(p.id, (None,))[0] != p.demand_version]
+        stored = tx.planning.stored_versions(as_of=today, window_days=window)
+        stale = [p for p in products if stored.get(p.id) != p.demand_version]
         made = make_forecasts(tx, stale, today, window) if stale else {}
     if not made:
         return 0

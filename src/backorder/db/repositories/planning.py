@@ -31,6 +31,10 @@ UPSERT_BATCH = 5_000
 
 MANY_SKUS = 500
 
+# Enum members by value: calling the enum costs more than the rest of reading a row.
+PATTERNS = {p.value: p for p in Pattern}
+METHODS = {m.value: m for m in Method}
+
 
 class PlannedProduct(NamedTuple):
     """A product's counters and replenishment targets (None: the business default)."""
@@ -125,9 +129,18 @@ class PlanningRepository:
         for pid, version, rate, std, pattern, adi, cv2, method, days, demand_days in (
             self.session.connection().execute(query).fetchall()
         ):
-            kind = Classification(Pattern(pattern), adi, cv2)
-            stored[pid] = (version, Forecast(rate, std, kind, Method(method), days, demand_days))
+            kind = Classification(PATTERNS[pattern], adi, cv2)
+            stored[pid] = (version, Forecast(rate, std, kind, METHODS[method], days, demand_days))
         return stored
+
+    def stored_versions(self, *, as_of: date, window_days: int) -> dict[int, int]:
+        """The demand version behind each product's stored forecast for ``as_of`` and the
+        window: all it takes to know which ones still hold."""
+        f = DemandForecast
+        query = select(f.product_id, f.demand_version).where(
+            f.as_of == as_of, f.window_days == window_days
+        )
+        return {int(pid): int(v) for pid, v in self.session.connection().execute(query)}
 
     def put_forecasts(
         self, forecasts: Sequence[tuple[int, int, Forecast]], *, as_of: date, window_days: int
