@@ -15,7 +15,7 @@ from rich.table import Table
 from backorder.cli_common import err, out, service
 from backorder.domain.errors import InvalidInputError
 from backorder.domain.forecast import ADI_CUTOFF, ALPHA, BETA, CV2_CUTOFF, Method
-from backorder.domain.replenishment import DAYS_PER_YEAR, loss, reorder, service_factor
+from backorder.domain.replenishment import DAYS_PER_YEAR, loss, service_factor
 from backorder.services import demand, replenishment
 
 import_app = typer.Typer(help="Import history from files.", no_args_is_help=True)
@@ -242,7 +242,7 @@ def _print_working(detail: replenishment.Detail, series: list[int]) -> None:
         + ("-" if s.fill_rate is None else f"{s.fill_rate:.2%}")
         + f", cycle service level {s.cycle_service_level:.2%}"
     )
-    buy = reorder(p.position, rule if f.rate > 0 else None)
+    buy = p.buy
     out.print(
         f"position: available {p.available} + on order {p.on_order} - backordered "
         f"{p.backordered} = {p.position}; "

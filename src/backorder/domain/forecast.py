@@ -74,6 +74,13 @@ def variance(values: Sequence[float], mean: float, *, ddof: int = 1) -> float:
     return math.fsum((v - mean) ** 2 for v in values) / (len(values) - ddof)
 
 
+def deviation(values: Sequence[float]) -> float:
+    """Sample standard deviation in floating point; 0 for fewer than two values."""
+    if len(values) < 2:
+        return 0.0
+    return math.sqrt(variance(values, statistics.fmean(values)))
+
+
 def classify(series: Sequence[float]) -> Classification:
     """The Syntetos-Boylan pattern of ``series``. ADI is the number of periods over the
     number of periods with demand; CV² uses the population deviation of the sizes."""
@@ -190,10 +197,9 @@ def forecast(series: Sequence[float]) -> Forecast:
         Method.TSB: tsb,
         Method.NONE: lambda _: 0.0,
     }[method](series)
-    std = math.sqrt(variance(series, statistics.fmean(series))) if len(series) >= 2 else 0.0
     return Forecast(
         rate=rate,
-        std=std,
+        std=deviation(series),
         classification=classification,
         method=method,
         days=len(series),

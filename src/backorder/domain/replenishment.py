@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from backorder.domain.errors import InvalidInputError
-from backorder.domain.forecast import variance
+from backorder.domain.forecast import deviation
 from backorder.domain.purchasing import SupplierOffer, order_quantity
 
 DAYS_PER_YEAR = 365
@@ -70,8 +70,8 @@ def lead_time_demand(
     demand_rate: float, demand_std: float, lead_time: float, lead_time_std: float = 0.0
 ) -> LeadTimeDemand:
     """Demand over the lead time: mean d·L, deviation sqrt(L·sd_d² + d²·sd_L²)."""
-    variance = lead_time * demand_std**2 + demand_rate**2 * lead_time_std**2
-    return LeadTimeDemand(demand_rate * lead_time, math.sqrt(variance))
+    spread = lead_time * demand_std**2 + demand_rate**2 * lead_time_std**2
+    return LeadTimeDemand(demand_rate * lead_time, math.sqrt(spread))
 
 
 @lru_cache(maxsize=256)
@@ -163,9 +163,8 @@ def lead_time(
     """Measured lead times once the chosen supplier has enough receipts, else what it
     quoted; without a supplier, the product's own lead time."""
     if offer is not None and len(measured) >= MIN_RECEIPTS:
-        mean = statistics.fmean(measured)
-        std = math.sqrt(variance(measured, mean))
-        return LeadTime(mean, std, "measured", len(measured))
+        days = statistics.fmean(measured)
+        return LeadTime(days, deviation(measured), "measured", len(measured))
     if offer is not None:
         return LeadTime(offer.lead_time_days, 0.0, "quoted", len(measured))
     if product_days is not None:

@@ -136,7 +136,7 @@ def import_demand(
         tx.products.lock(products)
         tx.planning.move_demand_versions(products)
         tx.commit()
-    replenishment.refresh_forecasts(uow, product_ids=products)
+    replenishment.store_forecasts(uow, today, products)
     days = [day for _, day in totals]
     return Imported(
         rows=len(rows),

@@ -1,9 +1,10 @@
 """Replenishment planning: each product's forecast, lead time, policy and stockout risk,
 from its own demand history, its chosen supplier and the business's targets.
 
-Everything here only reads. One pass reads what every product needs in a handful of
-queries (counters, daily demand, offers, measured lead times, next arrivals), so planning
-thousands of products costs the same few round trips as planning one.
+One pass reads what every product needs in a handful of queries (counters, stored
+forecasts or daily demand, offers, measured lead times, next arrivals), so planning
+thousands of products costs the same few round trips as planning one. The only writes
+are the day's forecasts (``store_forecasts``), a cache of what the history says.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from backorder.domain.replenishment import (
     ExpectedService,
     LeadTime,
     Policy,
+    Reorder,
     StockCover,
     Targets,
     cover,
@@ -27,15 +29,13 @@ from backorder.domain.replenishment import (
     lead_time,
     policy,
     position,
+    reorder,
 )
 from backorder.services import business
 from backorder.services.clock import utcnow
 
 LEAD_TIME_HISTORY_DAYS = 365
 """Receipts older than this no longer say how long a supplier takes."""
-
-MANY_PRODUCTS = 500
-"""Beyond this many products, read every product's rows rather than an IN list."""
 
 FASTEST_MOVERS = 10
 
@@ -68,6 +68,12 @@ class Plan:
     is on order and no lead time is known (no supplier)."""
 
     @property
+    def buy(self) -> Reorder:
+        """What to buy now and why; the reorder point counts only for a product that
+        sells."""
+        return reorder(self.position, self.policy if self.forecast.rate > 0 else None)
+
+    @property
     def at_risk(self) -> bool:
         """Stock runs out before more can arrive (or with no known way to get more)."""
         stockout = self.cover.stockout_date
@@ -91,8 +97,8 @@ class Planning:
 
 def read_planning(tx: Transaction, products: list[PlannedProduct], today: date) -> Planning:
     settings = business.read(tx)
-    ids = None if len(products) > 1 else [p.id for p in products]
-    offers = tx.purchasing.offers(ids) if ids is not None else tx.purchasing.every_offer()
+    ids = [p.id for p in products]
+    offers = tx.purchasing.offers(ids)
     chosen = {o.supplier_id for o in (choose_supplier(v) for v in offers.values()) if o}
     return Planning(
         today=today,
@@ -111,7 +117,7 @@ def current_forecasts(
 ) -> dict[int, Forecast]:
     """Each product's forecast for today: the stored one while it holds (same day, same
     window, no import since), else made now from the history."""
-    ids = None if len(products) > MANY_PRODUCTS else [p.id for p in products]
+    ids = [p.id for p in products]
     stored = tx.planning.stored_forecasts(as_of=today, window_days=window_days, product_ids=ids)
     current: dict[int, Forecast] = {}
     stale: list[PlannedProduct] = []
@@ -142,7 +148,7 @@ def histories(
     the window (counting imported history as its life) starts on its first day, so a
     new product is not averaged with weeks of zeros from before it was sold."""
     window_start = today - timedelta(days=window_days)
-    ids = None if len(products) > MANY_PRODUCTS else [p.id for p in products]
+    ids = [p.id for p in products]
     demand = tx.planning.daily_demand(window_start, today, ids)
     first_imported = tx.planning.first_imported_days(ids)
     result: dict[int, list[int]] = {}
@@ -159,7 +165,6 @@ def histories(
     return result
 
 
-@retrying
 def refresh_forecasts(
     uow: UnitOfWork, *, now: datetime | None = None, product_ids: set[int] | None = None
 ) -> int:
@@ -171,6 +176,7 @@ def refresh_forecasts(
     return store_forecasts(uow, (now or utcnow()).date(), product_ids)
 
 
+@retrying
 def store_forecasts(uow: UnitOfWork, today: date, product_ids: set[int] | None = None) -> int:
     """``refresh_forecasts`` for a day. Every reader of all products' plans calls it
     first: with the worker's job it finds nothing to do (two reads), and without a worker

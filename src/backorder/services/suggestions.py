@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from backorder.db.repositories.orders import WaitingEta
 from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.purchasing import Cover, order_quantity, uncovered
-from backorder.domain.replenishment import reorder
 from backorder.services import replenishment
 from backorder.services.clock import utcnow
 from backorder.services.etas import refresh_etas
@@ -78,7 +77,7 @@ def find_needs(tx: Transaction, *, today: date) -> tuple[list[Need], list[str]]:
     needs: list[Need] = []
     unsourced: list[str] = []
     for plan in replenishment.plans(tx, today):
-        buy = reorder(plan.position, plan.policy if plan.forecast.rate > 0 else None)
+        buy = plan.buy
         if not buy.reasons:
             continue
         if plan.offer is None:
@@ -157,7 +156,7 @@ def create_from_suggestions(
         # Lock what may be bought, then decide again on the locked counters: a
         # concurrent run that bought first leaves nothing (or less) to buy here.
         first, _ = find_needs(tx, today=now.date())
-        locked = {n.product_id for n in first} | set(tx.products.waiting_ids())
+        locked = {n.product_id for n in first}
         lock_stock(tx, locked)
         needs = [n for n in find_needs(tx, today=now.date())[0] if n.product_id in locked]
         dates = expected_dates(needs, today=now.date())

@@ -3,7 +3,7 @@ measured lead times and the next arrival of each product; and imported demand hi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import NamedTuple
@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from backorder.db.copying import copy_rows
+from backorder.db.filters import among
 from backorder.db.models import (
     DemandForecast,
     DemandHistory,
@@ -28,8 +29,6 @@ from backorder.domain.forecast import Classification, Forecast, Method, Pattern
 
 UPSERT_BATCH = 5_000
 """Rows per executemany of an import on SQLite, between two progress reports."""
-
-MANY_SKUS = 500
 
 # Enum members by value: calling the enum costs more than the rest of reading a row.
 PATTERNS = {p.value: p for p in Pattern}
@@ -74,7 +73,7 @@ class PlanningRepository:
         return [PlannedProduct(*row) for row in self.session.connection().execute(query)]
 
     def daily_demand(
-        self, start: date, end: date, product_ids: Iterable[int] | None = None
+        self, start: date, end: date, product_ids: Collection[int] | None = None
     ) -> dict[int, list[int]]:
         """Units ordered per product and UTC day in [start, end), plus imported history:
         a list per product with demand, one figure a day from ``start``."""
@@ -89,10 +88,8 @@ class PlanningRepository:
         imported = select(
             DemandHistory.product_id, days_after(begin, DemandHistory.day), DemandHistory.qty
         ).where(DemandHistory.day >= start, DemandHistory.day < end)
-        if product_ids is not None:
-            ids = set(product_ids)
-            placed = placed.where(OrderLine.product_id.in_(ids))
-            imported = imported.where(DemandHistory.product_id.in_(ids))
+        placed = among(placed, OrderLine.product_id, product_ids)
+        imported = among(imported, DemandHistory.product_id, product_ids)
         span = (end - start).days
         demand: dict[int, list[int]] = {}
         connection = self.session.connection()
@@ -106,7 +103,7 @@ class PlanningRepository:
         return demand
 
     def stored_forecasts(
-        self, *, as_of: date, window_days: int, product_ids: Iterable[int] | None = None
+        self, *, as_of: date, window_days: int, product_ids: Collection[int] | None = None
     ) -> dict[int, tuple[int, Forecast]]:
         """Forecasts made for ``as_of`` over a window of ``window_days``, with the demand
         version each was made from."""
@@ -123,8 +120,7 @@ class PlanningRepository:
             f.days,
             f.demand_days,
         ).where(f.as_of == as_of, f.window_days == window_days)
-        if product_ids is not None:
-            query = query.where(f.product_id.in_(set(product_ids)))
+        query = among(query, f.product_id, product_ids)
         stored = {}
         for pid, version, rate, std, pattern, adi, cv2, method, days, demand_days in (
             self.session.connection().execute(query).fetchall()
@@ -182,13 +178,12 @@ class PlanningRepository:
             .execution_options(synchronize_session=False)
         )
 
-    def first_imported_days(self, product_ids: Iterable[int] | None = None) -> dict[int, date]:
+    def first_imported_days(self, product_ids: Collection[int] | None = None) -> dict[int, date]:
         """The earliest imported day of each product with imported history."""
         query = select(DemandHistory.product_id, func.min(DemandHistory.day)).group_by(
             DemandHistory.product_id
         )
-        if product_ids is not None:
-            query = query.where(DemandHistory.product_id.in_(set(product_ids)))
+        query = among(query, DemandHistory.product_id, product_ids)
         return {int(pid): day for pid, day in self.session.connection().execute(query)}
 
     def lead_times(self, supplier_ids: Iterable[int], *, since: date) -> dict[int, list[int]]:
@@ -207,7 +202,7 @@ class PlanningRepository:
             days.setdefault(supplier_id, []).append((received_at.date() - ordered_at.date()).days)
         return days
 
-    def next_arrivals(self, product_ids: Iterable[int] | None = None) -> dict[int, date]:
+    def next_arrivals(self, product_ids: Collection[int] | None = None) -> dict[int, date]:
         """The earliest expected date of each product's open purchase-order lines."""
         query = (
             select(PurchaseOrderLine.product_id, func.min(PurchaseOrder.expected_date))
@@ -215,8 +210,7 @@ class PlanningRepository:
             .where(PurchaseOrder.status.in_(OPEN_STATUSES), PurchaseOrderLine.open_qty > 0)
             .group_by(PurchaseOrderLine.product_id)
         )
-        if product_ids is not None:
-            query = query.where(PurchaseOrderLine.product_id.in_(set(product_ids)))
+        query = among(query, PurchaseOrderLine.product_id, product_ids)
         return {int(pid): day for pid, day in self.session.execute(query)}
 
     def put_demand(
@@ -273,11 +267,8 @@ class PlanningRepository:
         )
 
     def product_ids(self, skus: set[str]) -> dict[str, int]:
-        """Product ids by SKU. Beyond a few hundred SKUs every product is read: an IN list
-        of thousands of parameters costs more, and SQLite caps their number."""
-        query = select(Product.sku, Product.id)
-        if len(skus) <= MANY_SKUS:
-            query = query.where(Product.sku.in_(skus))
+        """Product ids by SKU."""
+        query = among(select(Product.sku, Product.id), Product.sku, skus)
         return {
             str(sku): int(pid)
             for sku, pid in self.session.connection().execute(query)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from backorder.db.models import Product
@@ -31,22 +30,6 @@ def to_stock(product: Product) -> Stock:
         max_backorder_qty=product.max_backorder_qty,
         lead_time_days=product.lead_time_days,
     )
-
-
-_available = case(
-    (Product.on_hand > Product.allocated, Product.on_hand - Product.allocated), else_=0
-)
-SHORT = Product.backordered - _available - Product.on_order > literal_column("0")
-"""A product to buy for: waiting units beyond available stock and open purchase orders."""
-
-
-class WaitingProduct(NamedTuple):
-    id: int
-    sku: str
-    on_hand: int
-    allocated: int
-    backordered: int
-    on_order: int
 
 
 class ProductRepository:
@@ -76,23 +59,6 @@ class ProductRepository:
 
     def backordered_units(self) -> int:
         return int(self.session.scalar(select(func.sum(Product.backordered))) or 0)
-
-    def short(self) -> list[WaitingProduct]:
-        """The counters of products whose waiting units exceed their available stock and
-        what is on order, by SKU (plain rows: there may be thousands)."""
-        query = (
-            select(
-                Product.id,
-                Product.sku,
-                Product.on_hand,
-                Product.allocated,
-                Product.backordered,
-                Product.on_order,
-            )
-            .where(SHORT)
-            .order_by(Product.sku)
-        )
-        return [WaitingProduct(*row) for row in self.session.connection().execute(query)]
 
     def releasable_preorders(self, today: date) -> list[int]:
         """Pre-orders released by ``today`` that hold stock while lines still wait."""

@@ -7,13 +7,14 @@ while a use case pegs it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import ColumnElement, Select, func, select, true, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from backorder.db.filters import among
 from backorder.db.models import (
     Product,
     PurchaseOrder,
@@ -23,7 +24,6 @@ from backorder.db.models import (
     Supplier,
     SupplierProduct,
 )
-from backorder.db.repositories.products import SHORT
 from backorder.domain.purchasing import SupplierOffer
 
 OPEN_STATUSES = ("open", "partially_received")
@@ -69,29 +69,14 @@ class PurchasingRepository:
             .execution_options(synchronize_session=False)
         )
 
-    def offers(self, product_ids: Iterable[int]) -> dict[int, list[SupplierOffer]]:
+    def offers(self, product_ids: Collection[int]) -> dict[int, list[SupplierOffer]]:
         """Every supplier's offer per product; a missing lead time is the supplier's."""
-        return self._offers(SupplierProduct.product_id.in_(set(product_ids)))
-
-    def every_offer(self) -> dict[int, list[SupplierOffer]]:
-        return self._offers(true())
-
-    def offers_for_short(self) -> dict[int, list[SupplierOffer]]:
-        """The offers of every product short of stock for its waiting lines (a subquery,
-        not a list of thousands of ids)."""
-        short = select(Product.id).where(SHORT)
-        return self._offers(SupplierProduct.product_id.in_(short))
-
-    def _offers(self, which: ColumnElement[bool]) -> dict[int, list[SupplierOffer]]:
         c = SupplierProduct.__table__.c
         lead = func.coalesce(c.lead_time_days, Supplier.lead_time_days)
-        query = (
-            select(
-                c.product_id, c.supplier_id, c.cost, lead, c.min_order_qty, c.pack_size, c.preferred
-            )
-            .join(Supplier, Supplier.id == c.supplier_id)
-            .where(which)
-        )
+        query = select(
+            c.product_id, c.supplier_id, c.cost, lead, c.min_order_qty, c.pack_size, c.preferred
+        ).join(Supplier, Supplier.id == c.supplier_id)
+        query = among(query, c.product_id, product_ids)
         offers: dict[int, list[SupplierOffer]] = {}
         # Through the connection: plain rows, without the ORM's result machinery.
         for product_id, *offer in self.session.connection().execute(query):
