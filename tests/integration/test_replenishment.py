@@ -4,6 +4,7 @@ purchase suggestions and the products at risk."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -289,3 +290,30 @@ def test_the_worker_forecasts_once_a_day(uow: UnitOfWork) -> None:
     with uow.read() as tx:
         assert tx.session.scalar(select(func.count()).select_from(DemandForecast)) == 2
     assert replenishment.refresh_forecasts(uow, now=now) == 0
+
+
+def test_two_runs_of_create_from_suggestions_at_once_buy_once(uow: UnitOfWork) -> None:
+    """Each run locks what it may buy and decides again under the lock: the second finds
+    the first's purchase orders on order and buys nothing more."""
+    add_product(uow, "MUG", on_hand=20)  # at its reorder point
+    add_product(uow, "JUG")  # customers wait
+    supplier(uow, "MUG", pack=12)
+    supplier(uow, "JUG")
+    history(uow, "MUG", [4] * 60)
+    order(uow, add_customer(uow), ("JUG", 3))
+    start = threading.Barrier(2)
+    created: list[int] = []
+
+    def run() -> None:
+        start.wait()
+        created.extend(po.id for po in suggestions.create_from_suggestions(uow))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(created) == 2  # one purchase order per supplier, from one of the runs
+    with uow.read() as tx:
+        on_order = {p.sku: p.on_order for p in tx.planning.products()}
+    assert on_order == {"JUG": 3, "MUG": 384}
