@@ -27,7 +27,8 @@ class EventRepository:
     """Events are queued as plain rows and written in one INSERT when the transaction
     commits (or before events are next read in it): a receipt that fills thousands of
     lines records two events per order, and as ORM objects, flushed by every query that
-    followed, they were half of its time."""
+    followed, they were half of its time. Code that reads events inside a write
+    transaction must do it through this repository, whose reads write the queue first."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
