@@ -6,7 +6,6 @@ the service refuses (1) or the input is wrong (2).
 
 from __future__ import annotations
 
-import socket
 from typing import Annotated
 
 import typer
@@ -84,31 +83,7 @@ def serve(
         host or settings.host,
         port or settings.port,
     )
-    if workers == 1:
-        uvicorn.run(factory, factory=True, host=host, port=port)
-    else:
-        _serve_processes(
-            uvicorn.Config(factory, factory=True, host=host, port=port, workers=workers)
-        )
-
-
-def _serve_processes(config: uvicorn.Config) -> None:
-    """What ``uvicorn.run`` does for several workers, but with a listening socket that
-    says it is TCP: uvicorn binds it with protocol 0, so asyncio never sets TCP_NODELAY
-    on the connections it accepts, and each response body waits ~40 ms for the client's
-    delayed ACK (uvicorn issue 3149; drop this once uvicorn sets it itself)."""
-    from uvicorn.supervisors import Multiprocess
-
-    Multiprocess(config, sockets=[tcp_listener(config)]).run()
-
-
-def tcp_listener(config: uvicorn.Config) -> socket.socket:
-    """The socket uvicorn binds, re-wrapped with protocol IPPROTO_TCP (same descriptor):
-    sockets accepted from it say they are TCP, and asyncio sets TCP_NODELAY on them."""
-    bound = config.bind_socket()
-    listener = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
-    listener.set_inheritable(True)
-    return listener
+    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers)
 
 
 @db_app.command("upgrade")
