@@ -69,6 +69,8 @@ class Stock:
     release_date: date | None = None
     max_backorder_qty: int | None = None
     lead_time_days: int | None = None
+    on_order: int = 0
+    """Units on open purchase orders: none means no supply to read when dating a line."""
 
     @property
     def available(self) -> int:

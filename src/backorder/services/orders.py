@@ -15,18 +15,19 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from backorder.db.models import Order, OrderLine
+from backorder.db.models import Order
 from backorder.db.repositories.products import to_stock
 from backorder.db.uow import Transaction, UnitOfWork, retrying
 from backorder.domain.allocation import LinePlan, LineRequest, plan_order
 from backorder.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from backorder.domain.model import ShipPolicy, Stock
 from backorder.domain.pegging import PegResult
+from backorder.domain.status import LineQuantities, line_status, order_status
 from backorder.services import outbox
 from backorder.services.clock import utcnow
 from backorder.services.etas import EtaBasis, eta_basis, refresh_etas
 from backorder.services.serving import serve_product
-from backorder.services.views import OrderView, order_view
+from backorder.services.views import LineView, OrderView, order_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +71,15 @@ def load_order(tx: Transaction, order_id: int) -> Order:
 def place_order(uow: UnitOfWork, new: NewOrder, *, now: datetime | None = None) -> PlacedOrder:
     """Allocate what is available, backorder the rest, or refuse the whole order.
 
-    A repeated idempotency key returns the first order; two requests racing with one key
-    meet at the unique index, and the loser returns the winner's order.
+    A repeated idempotency key returns the first order: the key's unique index refuses
+    the second insert (a request racing with the first waits for it there), and the
+    refused request returns the order that holds the key.
     """
     if not new.lines:
         raise InvalidInputError("an order needs at least one line", details={"field": "lines"})
     now = now or utcnow()
     try:
         with uow.write() as tx:
-            if new.idempotency_key is not None:
-                existing = tx.orders.by_idempotency_key(new.idempotency_key)
-                if existing is not None:
-                    return _replay(existing, new)
             placed = _place(tx, new, now=now)
             tx.commit()
             return PlacedOrder(placed)
@@ -105,77 +103,127 @@ def _replay(existing: Order, new: NewOrder) -> PlacedOrder:
 
 
 def _place(tx: Transaction, new: NewOrder, *, now: datetime) -> OrderView:
-    """The placement itself, in as few statements as the rules allow: the order and its
-    lines are inserted once, and read back only when a re-peg changed their dates."""
+    """The placement itself, in as few statements as the rules allow, and as few as
+    possible under the product locks: the order row goes in before them (a reused
+    idempotency key stops there), its lines once, in one statement, after them."""
     today = now.date()
-    customer = tx.customers.get(new.customer_id)
-    if customer is None:
+    customer_priority = tx.customers.priority(new.customer_id)
+    if customer_priority is None:
         raise NotFoundError("customer", new.customer_id)
+    order_id = tx.orders.insert(_order_row(new, now=now))
     locked = _lock_skus(tx, [line.sku for line in new.lines])
     # Customers already waiting are served before the new order may take anything.
     served = {s.sku: serve_product(tx, s, today=today) for s in locked.values()}
     stock = {sku: result[0] for sku, result in served.items()}
     plans = plan_order(new.lines, stock, today=today)
-    priority = new.priority if new.priority is not None else customer.priority
+    priority = new.priority if new.priority is not None else customer_priority
     etas, requeue = _date_new_lines(tx, plans, stock, priority=priority, today=today)
     requeue |= {stock[sku].product_id for sku, (_, allocations) in served.items() if allocations}
-    order = _new_order(new, plans, etas, stock, priority=priority, now=now)
-    tx.orders.add(order)
+    rows = _line_rows(order_id, plans, etas, stock, priority=priority, now=now)
+    line_ids = tx.orders.insert_lines(rows)
     _book(tx, plans, stock)
     refresh_etas(tx, requeue, now=now, reason="order_placed")
     released = [(sku, a) for sku, (_, allocated) in served.items() for a in allocated]
     outbox.allocations(tx, released, now=now)
-    skus = {s.product_id: sku for sku, s in stock.items()}
-    view = order_view(load_order(tx, order.id)) if requeue else order_view(order, skus=skus)
+    if requeue:
+        view = order_view(load_order(tx, order_id))
+    else:
+        view = _placed_view(order_id, new, plans, etas, line_ids, now=now)
     outbox.order_backordered(tx, view, now=now)
     return view
 
 
 def _lock_skus(tx: Transaction, skus: Sequence[str]) -> dict[str, Stock]:
     """Lock the order's products (in id order) in the same statement that finds them."""
-    stock = {p.sku: to_stock(p) for p in tx.products.lock_skus(skus)}
+    stock = tx.products.lock_skus(skus)
     for sku in skus:
         if sku not in stock:
             raise NotFoundError("product", sku)
     return stock
 
 
-def _new_order(
-    new: NewOrder,
+def _order_row(new: NewOrder, *, now: datetime) -> dict[str, object]:
+    """The order's row. Its customer hears of it now (the confirmation), which is what
+    ``customer_updated_at`` records for the periodic update of waiting customers; a line
+    never starts waiting after placement, so an order with none waiting never needs it."""
+    return {
+        "customer_id": new.customer_id,
+        "ship_policy": new.ship_policy.value,
+        "priority": new.priority,
+        "idempotency_key": new.idempotency_key,
+        "request_fingerprint": new.fingerprint(),
+        "created_at": now,
+        "customer_updated_at": now,
+    }
+
+
+def _line_rows(
+    order_id: int,
     plans: Sequence[LinePlan],
     etas: Sequence[PegResult | None],
     stock: dict[str, Stock],
     *,
     priority: int,
     now: datetime,
-) -> Order:
-    waits = any(plan.backordered for plan in plans)
-    order = Order(
-        customer_id=new.customer_id,
-        ship_policy=new.ship_policy.value,
-        priority=new.priority,
-        idempotency_key=new.idempotency_key,
-        request_fingerprint=new.fingerprint(),
-        created_at=now,
-        customer_updated_at=now if waits else None,  # the confirmation tells them
-    )
-    order.lines = [
-        OrderLine(
-            product_id=stock[plan.sku].product_id,
-            ordered=plan.qty,
-            allocated=plan.allocated,
-            backordered=plan.backordered,
-            shipped=0,
-            cancelled=0,
-            priority=priority,
-            placed_at=now,
-            estimated_ship_date=eta.estimated_ship_date if eta else None,
-            eta_source=eta.source if eta else None,
-            promised_ship_date=eta.estimated_ship_date if eta else None,
-        )
+) -> list[dict[str, object]]:
+    return [
+        {
+            "order_id": order_id,
+            "product_id": stock[plan.sku].product_id,
+            "ordered": plan.qty,
+            "allocated": plan.allocated,
+            "backordered": plan.backordered,
+            "shipped": 0,
+            "cancelled": 0,
+            "priority": priority,
+            "placed_at": now,
+            "estimated_ship_date": eta.estimated_ship_date if eta else None,
+            "eta_source": eta.source if eta else None,
+            "promised_ship_date": eta.estimated_ship_date if eta else None,
+        }
         for plan, eta in zip(plans, etas, strict=True)
     ]
-    return order
+
+
+def _placed_view(
+    order_id: int,
+    new: NewOrder,
+    plans: Sequence[LinePlan],
+    etas: Sequence[PegResult | None],
+    line_ids: Sequence[int],
+    *,
+    now: datetime,
+) -> OrderView:
+    """The new order as it was inserted, without reading it back."""
+    quantities = [
+        LineQuantities(
+            ordered=p.qty, allocated=p.allocated, backordered=p.backordered, shipped=0, cancelled=0
+        )
+        for p in plans
+    ]
+    lines = [
+        LineView(
+            id=line_id,
+            sku=plan.sku,
+            ordered=q.ordered,
+            allocated=q.allocated,
+            backordered=q.backordered,
+            shipped=0,
+            cancelled=0,
+            status=line_status(q),
+            estimated_ship_date=eta.estimated_ship_date if eta else None,
+        )
+        for line_id, plan, q, eta in zip(line_ids, plans, quantities, etas, strict=True)
+    ]
+    return OrderView(
+        id=order_id,
+        customer_id=new.customer_id,
+        status=order_status(quantities),
+        ship_policy=new.ship_policy,
+        priority=new.priority,
+        created_at=now,
+        lines=lines,
+    )
 
 
 def _book(tx: Transaction, plans: Sequence[LinePlan], stock: dict[str, Stock]) -> None:
@@ -214,7 +262,10 @@ def _date_new_lines(
         if plan.backordered == 0:
             etas.append(None)
             continue
-        if s.product_id in requeue or tx.orders.has_waiting_behind(s.product_id, priority):
+        # Nothing can wait behind a line when nothing waits (the counter, read under the
+        # lock, spares the query).
+        behind = s.backordered > 0 and tx.orders.has_waiting_behind(s.product_id, priority)
+        if s.product_id in requeue or behind:
             requeue.add(s.product_id)
             etas.append(None)
             continue

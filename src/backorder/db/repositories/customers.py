@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backorder.db.models import Customer
+
+_PRIORITY = select(Customer.priority).where(Customer.id == bindparam("customer_id"))
 
 
 class CustomerRepository:
@@ -17,3 +20,9 @@ class CustomerRepository:
 
     def get(self, customer_id: int) -> Customer | None:
         return self.session.get(Customer, customer_id)
+
+    def priority(self, customer_id: int) -> int | None:
+        """The customer's priority, or None when there is no such customer: all that
+        placing an order reads of them."""
+        row = self.session.connection().execute(_PRIORITY, {"customer_id": customer_id}).first()
+        return None if row is None else int(row[0])

@@ -37,6 +37,10 @@ from backorder.db.models import (
 from backorder.domain.model import Allocation, WaitingLine
 
 _lines: Table = OrderLine.__table__  # type: ignore[assignment]
+_orders: Table = Order.__table__  # type: ignore[assignment]
+
+_INSERT_ORDER = _orders.insert().returning(_orders.c.id)
+_INSERT_LINES = _lines.insert().returning(_lines.c.id, sort_by_parameter_order=True)
 
 
 def _line_update() -> Any:
@@ -115,9 +119,14 @@ class OrderRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, order: Order) -> None:
-        self.session.add(order)
-        self.session.flush()
+    def insert(self, row: dict[str, Any]) -> int:
+        """Insert an order row (Core, not the ORM: placement runs it for every order)."""
+        return int(self.session.connection().execute(_INSERT_ORDER, row).scalar_one())
+
+    def insert_lines(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert lines in one statement; their ids come back in the rows' order."""
+        result = self.session.connection().execute(_INSERT_LINES, rows)
+        return [int(line_id) for line_id in result.scalars()]
 
     def get(self, order_id: int) -> Order | None:
         """The order with its lines and their products, read fresh from the database."""
