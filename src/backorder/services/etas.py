@@ -56,7 +56,7 @@ def eta_basis(tx: Transaction, stock: Stock, *, today: date) -> EtaBasis:
     # Nothing on order means no open purchase-order line to read (the counter, kept under
     # the product's lock, says so without a query).
     open_supply = tx.purchasing.open_supply(stock.product_id) if stock.on_order > 0 else []
-    chosen = choose_supplier(tx.purchasing.offers([stock.product_id]).get(stock.product_id, []))
+    chosen = choose_supplier(tx.purchasing.offers_of(stock.product_id))
     suppliers = {s.supplier_id for s in open_supply} | ({chosen.supplier_id} if chosen else set())
     history = tx.purchasing.days_late(suppliers, before=today, recent=LATENESS_RECEIPTS)
     late = {sid: lateness_days(days, settings.lateness_percentile) for sid, days in history.items()}

@@ -13,11 +13,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from backorder.db.copying import copy_rows
 from backorder.db.models import Customer, Delivery, DeliveryAttempt, Event, Order, Supplier, Webhook
+
+_events: Table = Event.__table__  # type: ignore[assignment]
+_INSERT_EVENTS = insert(_events)
+"""Core, not the ORM's bulk insert: the rows are plain already."""
 
 COPY_FROM = 100
 """Events written by COPY from this many on (PostgreSQL); fewer go in INSERTs."""
@@ -59,7 +63,7 @@ class EventRepository:
             ]
             copy_rows(connection, "events", columns, rows)
         else:
-            self.session.execute(insert(Event), self._pending)
+            connection.execute(_INSERT_EVENTS, self._pending)
         self._pending = []
 
     def after(self, event_id: int, *, until: datetime, limit: int) -> list[Event]:

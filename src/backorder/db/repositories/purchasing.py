@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from backorder.db.filters import among
@@ -27,6 +27,18 @@ from backorder.db.models import (
 from backorder.domain.purchasing import SupplierOffer
 
 OPEN_STATUSES = ("open", "partially_received")
+
+_offer_columns = SupplierProduct.__table__.c
+_OFFERS = select(
+    _offer_columns.product_id,
+    _offer_columns.supplier_id,
+    _offer_columns.cost,
+    func.coalesce(_offer_columns.lead_time_days, Supplier.lead_time_days),
+    _offer_columns.min_order_qty,
+    _offer_columns.pack_size,
+    _offer_columns.preferred,
+).join(Supplier, Supplier.id == _offer_columns.supplier_id)
+_OFFERS_OF = _OFFERS.where(_offer_columns.product_id == bindparam("product_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +83,18 @@ class PurchasingRepository:
 
     def offers(self, product_ids: Collection[int]) -> dict[int, list[SupplierOffer]]:
         """Every supplier's offer per product; a missing lead time is the supplier's."""
-        c = SupplierProduct.__table__.c
-        lead = func.coalesce(c.lead_time_days, Supplier.lead_time_days)
-        query = select(
-            c.product_id, c.supplier_id, c.cost, lead, c.min_order_qty, c.pack_size, c.preferred
-        ).join(Supplier, Supplier.id == c.supplier_id)
-        query = among(query, c.product_id, product_ids)
         offers: dict[int, list[SupplierOffer]] = {}
+        query = among(_OFFERS, _offer_columns.product_id, product_ids)
         # Through the connection: plain rows, without the ORM's result machinery.
         for product_id, *offer in self.session.connection().execute(query):
             offers.setdefault(product_id, []).append(SupplierOffer(*offer))
         return offers
+
+    def offers_of(self, product_id: int) -> list[SupplierOffer]:
+        """One product's offers, by a statement built once: dating a waiting line of a
+        new order reads them, inside the product's lock."""
+        rows = self.session.connection().execute(_OFFERS_OF, {"product_id": product_id})
+        return [SupplierOffer(*offer) for _, *offer in rows]
 
     def purchase_order(self, po_id: int) -> PurchaseOrder | None:
         """The purchase order with its lines, fresh from the database."""
