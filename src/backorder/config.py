@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set behind TLS)."
     )
+    api_key_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a server process trusts a key it has found; a revoked key is "
+        "refused by every process within this. 0 looks every key up on every request.",
+    )
     transaction_retries: int = Field(
         default=5, ge=0, description="Retries of a transaction aborted by a deadlock or conflict."
     )

@@ -15,12 +15,15 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from backorder.api.app import create_app
 from backorder.config import Settings
+from backorder.db.models import ApiKey
 from backorder.db.uow import UnitOfWork
 from backorder.domain.model import Role
-from backorder.services.keys import create_api_key
+from backorder.services.clock import utcnow
+from backorder.services.keys import KeyCache, create_api_key
 from tests.helpers import check_invariants, snapshot
 
 API = "/api/v1"
@@ -798,6 +801,23 @@ def test_request_with_unknown_api_key_is_unauthorized(
     error_details(
         api.with_key("bo_not-a-real-key").request(method, path, body), 401, "unauthorized"
     )
+
+
+def test_a_key_revoked_in_the_database_is_refused_once_the_process_stops_trusting_it(
+    client: TestClient, uow: UnitOfWork
+) -> None:
+    now = [0.0]
+    client.app.state.keys = KeyCache(10, clock=lambda: now[0])  # type: ignore[attr-defined]
+    key = create_api_key(uow, Role.ADMIN)
+    api = Api(client, key.secret)
+    assert api.get("/products").status_code == 200
+    with uow.write() as tx:
+        tx.session.execute(update(ApiKey).where(ApiKey.id == key.id).values(revoked_at=utcnow()))
+        tx.commit()
+    now[0] += 9.9
+    assert api.get("/products").status_code == 200
+    now[0] += 0.1
+    error_details(api.get("/products"), 401, "unauthorized")
 
 
 def test_malformed_authorization_header_is_unauthorized(api: Api) -> None:

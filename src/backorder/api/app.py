@@ -20,6 +20,7 @@ from backorder.api.routers import (
 )
 from backorder.config import Settings
 from backorder.db.uow import UnitOfWork
+from backorder.services.keys import KeyCache
 from backorder.web import app as dashboard
 from backorder.worker import start_in_thread
 
@@ -48,6 +49,7 @@ def create_app(uow: UnitOfWork | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.uow = unit
+    app.state.keys = KeyCache(unit.settings.api_key_cache_seconds)
     app.state.api_prefix = API_PREFIX
     errors.install(app)
     observability.configure_logging(unit.settings.log_format)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from backorder.db.models import ApiKey
@@ -42,17 +44,48 @@ def create_api_key(uow: UnitOfWork, role: Role, *, label: str | None = None) -> 
         return IssuedKey(id=key.id, role=role, secret=secret)
 
 
-def authenticate(uow: UnitOfWork, secret: str | None) -> Role:
-    """The role of a presented key; UnauthorizedError when missing, unknown or revoked."""
+class KeyCache:
+    """The roles of keys a server process has found, each trusted for ``seconds``.
+
+    Without it every request opens a transaction of its own only to find its key again,
+    as costly as a small order. The price is that a key revoked in the database is still
+    accepted by a process that found it less than ``seconds`` ago. Only keys found are
+    kept, so unknown keys cannot fill it; 0 keeps none.
+    """
+
+    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._roles: dict[str, tuple[Role, float]] = {}
+
+    def role(self, secret: str | None) -> Role | None:
+        """The role of ``secret`` if it was found less than ``seconds`` ago."""
+        if not secret or self.seconds <= 0:
+            return None
+        found = self._roles.get(_hash(secret))
+        return found[0] if found is not None and found[1] > self._clock() else None
+
+    def keep(self, secret: str, role: Role) -> None:
+        if self.seconds > 0:
+            self._roles[_hash(secret)] = (role, self._clock() + self.seconds)
+
+
+def authenticate(uow: UnitOfWork, secret: str | None, cache: KeyCache | None = None) -> Role:
+    """The role of a presented key; UnauthorizedError when missing, unknown or revoked.
+    With ``cache``, a key found recently is not looked up again."""
     if not secret:
         raise UnauthorizedError(
             "an API key is required: send 'Authorization: Bearer <key>'; "
             "create one with 'backorder keys create --role admin'"
         )
+    if cache is not None and (role := cache.role(secret)) is not None:
+        return role
     with uow.read() as tx:
         key = tx.api_keys.by_hash(_hash(secret))
     if key is None or key.revoked_at is not None:
         raise UnauthorizedError("this API key is unknown or revoked; create a new one")
+    if cache is not None:
+        cache.keep(secret, Role(key.role))
     return Role(key.role)
 
 
