@@ -1,7 +1,8 @@
 """Products and their stock counters.
 
 Locking lives here and only here: ``lock`` takes the product rows a use case will change,
-always in primary-key order, so two transactions never wait on each other in a cycle.
+always in primary-key order, so two transactions never wait on each other in a cycle,
+and on PostgreSQL each behind the product's turn, so waiters are served in arrival order.
 Counters change in SQL (``on_hand = on_hand + :delta``), never read-modify-write.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from backorder.db.models import Product
@@ -35,25 +36,49 @@ def to_stock(product: Product) -> Stock:
 
 _products: Table = Product.__table__  # type: ignore[assignment]
 
-_LOCK_SKUS = (
-    select(
-        _products.c.id,
-        _products.c.sku,
-        _products.c.backorder_policy,
-        _products.c.on_hand,
-        _products.c.allocated,
-        _products.c.backordered,
-        _products.c.release_date,
-        _products.c.max_backorder_qty,
-        _products.c.lead_time_days,
-        _products.c.on_order,
+_stock_columns = (
+    _products.c.id,
+    _products.c.sku,
+    _products.c.backorder_policy,
+    _products.c.on_hand,
+    _products.c.allocated,
+    _products.c.backordered,
+    _products.c.release_date,
+    _products.c.max_backorder_qty,
+    _products.c.lead_time_days,
+    _products.c.on_order,
+)
+_by_skus = _products.c.sku.in_(bindparam("skus", expanding=True))
+
+
+def _queue(which: ColumnElement[bool]) -> Select[tuple[int, object]]:
+    """PostgreSQL: take the products' turns, in id order, before their rows.
+
+    Waiters for a row lock are not served in the order they came: each commit of a hot
+    product makes a new version of its row, and the waiters race for it, so an unlucky
+    order can lose many times in a row (at 16 clients on one product, p50 10 ms and p99
+    150 ms). A transaction-scoped advisory lock keyed by the product id waits in the
+    lock manager's queue, first come first served, and is released at commit with the
+    row; whoever holds it finds the row free. It changes who goes first, never whether
+    a row is locked: the row lock still guards the counters."""
+    return (
+        select(_products.c.id, func.pg_advisory_xact_lock(_products.c.id))
+        .where(which)
+        .order_by(_products.c.id)
     )
-    .where(_products.c.sku.in_(bindparam("skus", expanding=True)))
+
+
+_LOCK_SKUS = select(*_stock_columns).where(_by_skus).order_by(_products.c.id).with_for_update()
+"""Built once: order placement runs it for every order, and building a statement costs
+more Python than running its cached compiled form."""
+_queued_skus = _queue(_by_skus).cte("queued")
+_QUEUE_AND_LOCK_SKUS = (
+    select(*_stock_columns)
+    .where(_products.c.id.in_(select(_queued_skus.c.id)))
     .order_by(_products.c.id)
     .with_for_update()
 )
-"""Built once: order placement runs it for every order, and building a statement costs
-more Python than running its cached compiled form."""
+"""``_LOCK_SKUS`` behind the products' turns (``_queue``), in one round trip."""
 
 _CHANGE_COUNTERS = (
     update(_products)
@@ -118,8 +143,9 @@ class ProductRepository:
         read as plain rows: the hot path of order placement needs only the counters."""
         self.session.flush()
         connection = self.session.connection()
+        query = _LOCK_SKUS if connection.dialect.name == "sqlite" else _QUEUE_AND_LOCK_SKUS
         with LOCK_WAIT.time():
-            rows = connection.execute(_LOCK_SKUS, {"skus": list(set(skus))}).all()
+            rows = connection.execute(query, {"skus": list(set(skus))}).all()
         return {
             row.sku: Stock(
                 product_id=row.id,
@@ -142,8 +168,10 @@ class ProductRepository:
 
     def _locked(self, which: ColumnElement[bool]) -> list[Product]:
         """Rows locked in id order, whatever chose them: the one lock order of every use
-        case. On SQLite the clause is omitted: the write transaction already holds the
-        database's single write lock (BEGIN IMMEDIATE)."""
+        case, each behind the product's turn (``_queue``). On SQLite neither is taken: the
+        write transaction already holds the database's single write lock (BEGIN
+        IMMEDIATE), and a process's writers queue for it in order."""
+        postgres = self.session.connection().dialect.name != "sqlite"
         query = (
             select(Product)
             .where(which)
@@ -152,6 +180,8 @@ class ProductRepository:
             .execution_options(populate_existing=True)
         )
         with LOCK_WAIT.time():
+            if postgres:
+                self.session.execute(_queue(which)).all()
             return list(self.session.scalars(query))
 
     def change_counters(
