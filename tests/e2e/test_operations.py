@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backorder.api.app import create_app
+from backorder.config import Settings
 from backorder.db import migrate
 from backorder.db.uow import UnitOfWork
 from backorder.domain.model import Role
@@ -79,3 +80,16 @@ def test_every_response_carries_a_request_id(client: TestClient) -> None:
         == "abc123"
     )
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_not_a_500() -> None:
+    settings = Settings(database_url="postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    unreachable = UnitOfWork(settings)
+    try:
+        client = TestClient(create_app(unreachable), raise_server_exceptions=False)
+        response = client.get("/api/v1/products", headers={"Authorization": "Bearer bo_any"})
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "database_unavailable"
+        assert "try again" in response.json()["error"]["message"]
+    finally:
+        unreachable.dispose()

@@ -10,8 +10,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
+from backorder.db.uow import CommitOutcomeUnknownError
 from backorder.domain.errors import (
     BackorderError,
     ConflictError,
@@ -73,6 +75,21 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     return envelope(error.status_code, code.replace(" ", "_"), message)
 
 
+async def _database_unavailable(_: Request, error: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", error)
+    message = "the database is unreachable or busy; nothing was changed, try again shortly"
+    return envelope(503, "database_unavailable", message)
+
+
+async def _commit_outcome_unknown(_: Request, error: Exception) -> JSONResponse:
+    log.error("commit outcome unknown: %s", error)
+    message = (
+        "the connection to the database broke while saving; the change may have been "
+        "saved: retry with the same idempotency_key, or read it back before retrying"
+    )
+    return envelope(503, "commit_outcome_unknown", message)
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return envelope(500, "internal_error", "the server failed; nothing was changed, try again")
@@ -82,4 +99,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(BackorderError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    # A database that is down, restarting or out of connections is not a bug: 503.
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(InterfaceError, _database_unavailable)
+    app.add_exception_handler(CommitOutcomeUnknownError, _commit_outcome_unknown)
     app.add_exception_handler(Exception, _unexpected)

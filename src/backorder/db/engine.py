@@ -25,7 +25,13 @@ def create_engines(settings: Settings) -> tuple[Engine, Engine]:
     """Return (writer, reader) engines for ``settings.database_url``."""
     url = settings.database_url
     if not is_sqlite(url):
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # Up to 40 connections: as many as the threads a server process runs request
+        # handlers on (anyio's default), so no handler waits for a connection, which
+        # SQLAlchemy's pool does not hand out in the order asked. No pre-ping (a round
+        # trip per transaction): a connection the server dropped fails its first
+        # statement, SQLAlchemy discards the whole pool, and ``retrying`` runs the use
+        # case again on a fresh connection.
+        engine = create_engine(url, pool_size=10, max_overflow=30)
         return engine, engine
     database = make_url(url).database
     if not database or database == ":memory:":

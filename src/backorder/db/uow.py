@@ -2,7 +2,9 @@
 
 Services open ``uow.write()`` for a use case that changes state and ``uow.read()`` for one
 that only looks. ``retrying`` re-runs a whole use case after a deadlock or serialization
-failure, which PostgreSQL may raise under contention even with ordered locks.
+failure, which PostgreSQL may raise under contention even with ordered locks, and after
+a pooled connection the database had dropped (a restart): connections are not pinged
+before use, which would cost a round trip in every transaction.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backorder.config import Settings
@@ -67,6 +69,11 @@ class FifoLock:
                 self._held = False
 
 
+class CommitOutcomeUnknownError(Exception):
+    """The connection broke while the transaction was committing: it may or may not have
+    committed, so it is not run again (an order placed twice is worse than an error)."""
+
+
 class Transaction:
     """One open transaction and the repositories that work inside it."""
 
@@ -87,7 +94,12 @@ class Transaction:
 
     def commit(self) -> None:
         self.events.write_pending()
-        self.session.commit()
+        try:
+            self.session.commit()
+        except DBAPIError as error:
+            if error.connection_invalidated:
+                raise CommitOutcomeUnknownError(str(error.orig)) from error
+            raise
 
 
 class UnitOfWork:
@@ -129,14 +141,21 @@ class UnitOfWork:
             engine.dispose()
 
 
-def is_retryable(error: OperationalError) -> bool:
-    """A deadlock or serialization failure (PostgreSQL), or a busy database (SQLite)."""
+def is_retryable(error: DBAPIError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), a busy database (SQLite), or a
+    pooled connection the database had dropped (found by the statement that used it,
+    before any commit: a broken commit is ``CommitOutcomeUnknownError`` instead)."""
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
     sqlstate = getattr(error.orig, "sqlstate", None)
     return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(error.orig)
 
 
 def retrying(use_case: Callable[P, T]) -> Callable[P, T]:
-    """Re-run ``use_case`` from the start when the database aborted it for contention.
+    """Re-run ``use_case`` from the start when the database aborted it for contention,
+    or when a pooled connection turned out dead before it committed.
 
     The first argument must be the UnitOfWork, whose settings bound the retries. Each
     attempt is a fresh transaction, so a retry never sees half of an earlier one.
@@ -150,7 +169,7 @@ def retrying(use_case: Callable[P, T]) -> Callable[P, T]:
         for attempt in range(attempts):
             try:
                 return use_case(*args, **kwargs)
-            except OperationalError as error:
+            except DBAPIError as error:
                 if attempt == attempts - 1 or not is_retryable(error):
                     raise
         raise AssertionError("unreachable")
