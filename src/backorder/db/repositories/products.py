@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from backorder.db.models import Product
@@ -19,7 +20,9 @@ from backorder.domain.model import BackorderPolicy, Stock
 from backorder.metrics import LOCK_WAIT
 
 
-def to_stock(product: Product) -> Stock:
+def to_stock(product: Product | Row[*tuple[Any, ...]]) -> Stock:
+    """A product's counters as a domain value, from the ORM object or a plain row of the
+    same columns (``_stock_columns``)."""
     return Stock(
         product_id=product.id,
         sku=product.sku,
@@ -146,21 +149,7 @@ class ProductRepository:
         query = _LOCK_SKUS if connection.dialect.name == "sqlite" else _QUEUE_AND_LOCK_SKUS
         with LOCK_WAIT.time():
             rows = connection.execute(query, {"skus": list(set(skus))}).all()
-        return {
-            row.sku: Stock(
-                product_id=row.id,
-                sku=row.sku,
-                policy=BackorderPolicy(row.backorder_policy),
-                on_hand=row.on_hand,
-                allocated=row.allocated,
-                backordered=row.backordered,
-                release_date=row.release_date,
-                max_backorder_qty=row.max_backorder_qty,
-                lead_time_days=row.lead_time_days,
-                on_order=row.on_order,
-            )
-            for row in rows
-        }
+        return {row.sku: to_stock(row) for row in rows}
 
     def lock(self, product_ids: Iterable[int]) -> dict[int, Product]:
         """Lock the rows FOR UPDATE and return them fresh from the database."""
