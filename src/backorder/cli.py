@@ -83,7 +83,8 @@ def serve(
         host or settings.host,
         port or settings.port,
     )
-    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers)
+    # No uvicorn access log: the app logs every request itself, with its id and latency.
+    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, access_log=False)
 
 
 @db_app.command("upgrade")
