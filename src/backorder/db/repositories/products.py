@@ -63,7 +63,9 @@ def _queue(which: ColumnElement[bool]) -> Select[tuple[int, object]]:
     150 ms). A transaction-scoped advisory lock keyed by the product id waits in the
     lock manager's queue, first come first served, and is released at commit with the
     row; whoever holds it finds the row free. It changes who goes first, never whether
-    a row is locked: the row lock still guards the counters."""
+    a row is locked: the row lock still guards the counters. The turns are taken in id
+    order because PostgreSQL evaluates a select list after ORDER BY when the list is not
+    part of the ordering (the SELECT reference says so, since 9.6)."""
     return (
         select(_products.c.id, func.pg_advisory_xact_lock(_products.c.id))
         .where(which)
@@ -74,10 +76,9 @@ def _queue(which: ColumnElement[bool]) -> Select[tuple[int, object]]:
 _LOCK_SKUS = select(*_stock_columns).where(_by_skus).order_by(_products.c.id).with_for_update()
 """Built once: order placement runs it for every order, and building a statement costs
 more Python than running its cached compiled form."""
-_queued_skus = _queue(_by_skus).cte("queued")
 _QUEUE_AND_LOCK_SKUS = (
     select(*_stock_columns)
-    .where(_products.c.id.in_(select(_queued_skus.c.id)))
+    .where(_products.c.id.in_(select(_queue(_by_skus).cte("queued").c.id)))
     .order_by(_products.c.id)
     .with_for_update()
 )
@@ -157,10 +158,12 @@ class ProductRepository:
 
     def _locked(self, which: ColumnElement[bool]) -> list[Product]:
         """Rows locked in id order, whatever chose them: the one lock order of every use
-        case, each behind the product's turn (``_queue``). On SQLite neither is taken: the
-        write transaction already holds the database's single write lock (BEGIN
-        IMMEDIATE), and a process's writers queue for it in order."""
-        postgres = self.session.connection().dialect.name != "sqlite"
+        case, each behind the product's turn (``_queue``, in the same statement). On
+        SQLite neither is taken: the write transaction already holds the database's
+        single write lock (BEGIN IMMEDIATE), and a process's writers queue for it in
+        order."""
+        if self.session.connection().dialect.name != "sqlite":
+            which = Product.id.in_(select(_queue(which).cte("queued").c.id))
         query = (
             select(Product)
             .where(which)
@@ -169,8 +172,6 @@ class ProductRepository:
             .execution_options(populate_existing=True)
         )
         with LOCK_WAIT.time():
-            if postgres:
-                self.session.execute(_queue(which)).all()
             return list(self.session.scalars(query))
 
     def change_counters(
