@@ -7,11 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
+from backorder.api.app import create_app
 from backorder.db.models import Order
-from backorder.db.uow import CommitOutcomeUnknownError, UnitOfWork, retrying
+from backorder.db.uow import CommitOutcomeUnknownError, Transaction, UnitOfWork, retrying
+from backorder.domain.model import Role
+from backorder.services.keys import create_api_key
 from tests.helpers import add_customer, add_product, order
 
 
@@ -66,3 +70,27 @@ def test_a_connection_broken_while_committing_is_not_run_again(postgres: UnitOfW
     with pytest.raises(CommitOutcomeUnknownError):
         save(postgres)
     assert runs == 1
+
+
+def test_the_api_answers_a_broken_commit_with_503_commit_outcome_unknown(
+    postgres: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Placing an order whose connection breaks while committing: the client is told the
+    order may have been saved, and how to find out, instead of a 500."""
+    add_product(postgres, "MUG", on_hand=5)
+    customer = add_customer(postgres)
+    key = create_api_key(postgres, Role.STOREFRONT).secret
+    commit = Transaction.commit
+
+    def commit_after_losing_the_connection(tx: Transaction) -> None:
+        terminate(postgres, tx.session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        commit(tx)
+
+    monkeypatch.setattr(Transaction, "commit", commit_after_losing_the_connection)
+    client = TestClient(create_app(postgres), raise_server_exceptions=False)
+    body = {"customer_id": customer, "lines": [{"sku": "MUG", "qty": 1}]}
+    response = client.post("/api/v1/orders", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "commit_outcome_unknown"
+    assert "idempotency_key" in error["message"]

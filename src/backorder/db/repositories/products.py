@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from backorder.db.models import Product
@@ -54,8 +54,9 @@ _stock_columns = (
 _by_skus = _products.c.sku.in_(bindparam("skus", expanding=True))
 
 
-def _queue(which: ColumnElement[bool]) -> Select[tuple[int, object]]:
-    """PostgreSQL: take the products' turns, in id order, before their rows.
+def _in_turn(which: ColumnElement[bool]) -> ColumnElement[bool]:
+    """PostgreSQL: the products ``which`` chooses, each once its turn has come: a
+    condition that takes their turns, in id order, before the statement locks the rows.
 
     Waiters for a row lock are not served in the order they came: each commit of a hot
     product makes a new version of its row, and the waiters race for it, so an unlucky
@@ -66,23 +67,22 @@ def _queue(which: ColumnElement[bool]) -> Select[tuple[int, object]]:
     a row is locked: the row lock still guards the counters. The turns are taken in id
     order because PostgreSQL evaluates a select list after ORDER BY when the list is not
     part of the ordering (the SELECT reference says so, since 9.6)."""
-    return (
+    turns = (
         select(_products.c.id, func.pg_advisory_xact_lock(_products.c.id))
         .where(which)
         .order_by(_products.c.id)
+        .cte("turns")
     )
+    return _products.c.id.in_(select(turns.c.id))
 
 
 _LOCK_SKUS = select(*_stock_columns).where(_by_skus).order_by(_products.c.id).with_for_update()
 """Built once: order placement runs it for every order, and building a statement costs
 more Python than running its cached compiled form."""
-_QUEUE_AND_LOCK_SKUS = (
-    select(*_stock_columns)
-    .where(_products.c.id.in_(select(_queue(_by_skus).cte("queued").c.id)))
-    .order_by(_products.c.id)
-    .with_for_update()
+_LOCK_SKUS_IN_TURN = (
+    select(*_stock_columns).where(_in_turn(_by_skus)).order_by(_products.c.id).with_for_update()
 )
-"""``_LOCK_SKUS`` behind the products' turns (``_queue``), in one round trip."""
+"""``_LOCK_SKUS`` behind the products' turns (``_in_turn``), in one round trip."""
 
 _CHANGE_COUNTERS = (
     update(_products)
@@ -147,7 +147,7 @@ class ProductRepository:
         read as plain rows: the hot path of order placement needs only the counters."""
         self.session.flush()
         connection = self.session.connection()
-        query = _LOCK_SKUS if connection.dialect.name == "sqlite" else _QUEUE_AND_LOCK_SKUS
+        query = _LOCK_SKUS if connection.dialect.name == "sqlite" else _LOCK_SKUS_IN_TURN
         with LOCK_WAIT.time():
             rows = connection.execute(query, {"skus": list(set(skus))}).all()
         return {row.sku: to_stock(row) for row in rows}
@@ -158,12 +158,12 @@ class ProductRepository:
 
     def _locked(self, which: ColumnElement[bool]) -> list[Product]:
         """Rows locked in id order, whatever chose them: the one lock order of every use
-        case, each behind the product's turn (``_queue``, in the same statement). On
+        case, each behind the product's turn (``_in_turn``, in the same statement). On
         SQLite neither is taken: the write transaction already holds the database's
         single write lock (BEGIN IMMEDIATE), and a process's writers queue for it in
         order."""
         if self.session.connection().dialect.name != "sqlite":
-            which = Product.id.in_(select(_queue(which).cte("queued").c.id))
+            which = _in_turn(which)
         query = (
             select(Product)
             .where(which)
